@@ -1,0 +1,1 @@
+"""Temporal activities: each owns its own unit of work."""

@@ -1,0 +1,1 @@
+"""The thin HTTP layer: validate, write rows and intents in one transaction, commit, start."""

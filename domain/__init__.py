@@ -1,0 +1,1 @@
+"""Domain packages: models, pure rules and services (services flush, never commit)."""

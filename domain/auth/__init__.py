@@ -1,0 +1,1 @@
+"""Principals (staff, agent, workflow, reseller) and their hashed API keys."""

@@ -1,0 +1,1 @@
+"""tourflow runtime: settings, CLI, embedded stack, Temporal wiring and migrations."""

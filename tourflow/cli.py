@@ -1,0 +1,149 @@
+"""The `tourflow` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy.exc import OperationalError
+
+from domain.errors import DomainError
+from tourflow.embedded import EmbeddedError
+from tourflow.logs import configure_logging
+from tourflow.settings import get_settings
+
+app = typer.Typer(help="tourflow: durable-workflow backend for tour operators.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for principals (staff, agent, workflow, reseller).")
+app.add_typer(keys_app, name="keys")
+console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(fn: F) -> F:
+    """Turn expected failures (port taken, server unreachable) into one sentence and exit 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (EmbeddedError, DomainError) as exc:
+            message = exc.message if isinstance(exc, DomainError) else str(exc)
+            console.print(f"[red]error:[/] {message}")
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+            console.print(f"[red]error:[/] the database is not reachable ({reason})")
+        raise typer.Exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@friendly
+def up() -> None:
+    """Run everything: embedded PostgreSQL and Temporal (unless configured), worker and API."""
+    from tourflow.supervisor import up as run_up
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    raise typer.Exit(run_up(settings))
+
+
+@app.command()
+@friendly
+def api() -> None:
+    """Serve the HTTP API (production style; expects migrated database and Temporal)."""
+    import uvicorn
+
+    from api.app import create_app
+    from tourflow.embedded import port_in_use
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if port_in_use(settings.api_port, settings.api_host):
+        raise EmbeddedError(
+            f"port {settings.api_port} is already in use; stop what runs there or set TOURFLOW_API_PORT"
+        )
+    uvicorn.run(
+        create_app(), host=settings.api_host, port=settings.api_port, log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+@friendly
+def worker() -> None:
+    """Run the Temporal worker and the outbox relay."""
+    import worker as worker_module
+
+    configure_logging(get_settings().log_level)
+    worker_module.main()
+
+
+@app.command()
+@friendly
+def migrate() -> None:
+    """Apply database migrations (Alembic) up to the latest revision."""
+    from tourflow import migrate as migrations
+    from tourflow.runtime import database_url
+
+    migrations.upgrade(database_url(get_settings()))
+    console.print("migrations applied.")
+
+
+@keys_app.command("create")
+@friendly
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who the key is for.")],
+    kind: Annotated[str, typer.Option(help="staff, agent, workflow or reseller.")] = "staff",
+    scope: Annotated[
+        list[str], typer.Option(help="Repeatable, e.g. --scope bookings:read --scope '*:*'.")
+    ] = ["*:*"],  # noqa: B006
+    channel_id: Annotated[str | None, typer.Option(help="Reseller principals: their channel.")] = None,
+) -> None:
+    """Create a principal and print its API key (shown once)."""
+    from domain.auth.service import create_principal_with_key
+    from domain.db import unit_of_work
+    from tourflow.runtime import resolve_runtime
+
+    async def create() -> tuple[str, str]:
+        async with resolve_runtime() as rt, unit_of_work(rt.session_factory) as session:
+            principal, key = await create_principal_with_key(
+                session, kind=kind, name=name, scopes=scope, channel_id=channel_id
+            )
+            return principal.id, key
+
+    principal_id, key = asyncio.run(create())
+    console.print(f"principal {principal_id} ({kind}) scopes={sorted(set(scope))}")
+    print(key)  # stdout: the key alone, so scripts can capture it
+
+
+@keys_app.command("revoke")
+@friendly
+def keys_revoke(api_key_id: Annotated[str, typer.Argument(help="The apik_... id.")]) -> None:
+    """Revoke one API key."""
+    from domain.auth.service import revoke_key
+    from domain.db import unit_of_work
+    from tourflow.runtime import resolve_runtime
+
+    async def revoke() -> bool:
+        async with resolve_runtime() as rt, unit_of_work(rt.session_factory) as session:
+            return await revoke_key(session, api_key_id=api_key_id)
+
+    if not asyncio.run(revoke()):
+        console.print(f"[red]error:[/] no active API key {api_key_id}")
+        raise typer.Exit(1)
+    console.print(f"revoked {api_key_id}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="tourflow")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Process configuration from the environment (prefix TOURFLOW_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_TASK_QUEUE = "tourflow"
+
+
+class Settings(BaseSettings):
+    """Every knob tourflow reads; unset URLs mean "use the embedded part"."""
+
+    model_config = SettingsConfigDict(env_prefix="TOURFLOW_", extra="ignore")
+
+    # Accept the plain names too (DATABASE_URL / TEMPORAL_ADDRESS) so platform
+    # conventions (Heroku, Render, docker-compose files) work unchanged.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("TOURFLOW_DATABASE_URL", "DATABASE_URL")
+    )
+    temporal_address: str | None = Field(
+        default=None, validation_alias=AliasChoices("TOURFLOW_TEMPORAL_ADDRESS", "TEMPORAL_ADDRESS")
+    )
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = DEFAULT_TASK_QUEUE
+    data_dir: Path = Path(".tourflow")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    embedded_temporal_port: int = 7233
+    embedded_temporal_ui_port: int = 8233
+    # KMS key source for traveller PII envelopes: an inline base64 key wins,
+    # else a key file (default <data_dir>/kms.key, created by `tourflow up`).
+    kms_key: str | None = None
+    kms_key_file: Path | None = None
+    log_level: str = "INFO"
+    outbox_poll_interval: float = 0.25
+    intent_sweep_interval_seconds: int = 15
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        """The data directory as an absolute path."""
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def resolved_kms_key_file(self) -> Path:
+        """Where the local KMS key lives when no inline key is given."""
+        return self.kms_key_file or self.resolved_data_dir / "kms.key"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,114 @@
+"""The tourflow worker: every module's workflows and activities, plus the outbox relay.
+
+Run it with `tourflow worker` (production style) or let `tourflow up` start it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.intents import IntentActivities
+from domain.intents.dispatcher import IntentDispatcher
+from domain.outbox.relay import OutboxRelay
+from domain.outbox.subscribers import Subscriber
+from tourflow.schedules import ensure_intent_sweeper
+from tourflow.temporal import TemporalClientProvider, ensure_search_attributes
+from workflows.intent_sweeper import IntentSweeperWorkflow
+
+log = logging.getLogger("tourflow.worker")
+
+WORKFLOWS: list[type] = [IntentSweeperWorkflow]
+
+
+def subscribers() -> list[Subscriber]:
+    """Every module's outbox subscribers (each module adds its own here)."""
+    return []
+
+
+def activities(dispatcher: IntentDispatcher) -> list[Any]:
+    """Every module's activity callables, with their clients injected."""
+    return [IntentActivities(dispatcher).redrive]
+
+
+def build_worker(
+    client: Client,
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    task_queue: str,
+    extra_workflows: Sequence[type] = (),
+    extra_activities: Sequence[Any] = (),
+) -> Worker:
+    """A worker on `task_queue` with all of tourflow's workflows and activities registered.
+
+    Eager activity execution is disabled: it would bypass the server-side per-channel
+    rate limits that channel pushes rely on.
+    """
+    dispatcher = IntentDispatcher(factory, TemporalClientProvider.of(client))
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[*WORKFLOWS, *extra_workflows],
+        activities=[*activities(dispatcher), *extra_activities],
+        disable_eager_activity_execution=True,
+    )
+
+
+async def run(
+    client: Client,
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    task_queue: str,
+    poll_interval: float,
+    sweep_every: timedelta,
+    stop: asyncio.Event,
+) -> None:
+    """Run the Temporal worker and the outbox relay until `stop` is set."""
+    await ensure_search_attributes(client)
+    await ensure_intent_sweeper(client, task_queue=task_queue, every=sweep_every)
+    dispatcher = IntentDispatcher(factory, TemporalClientProvider.of(client))
+    relay = OutboxRelay(factory, subscribers(), after_commit=dispatcher.dispatch)
+    worker = build_worker(client, factory, task_queue=task_queue)
+    # Catch up on intents left by a crash or an outage right away, not at the next tick.
+    await dispatcher.redrive(older_than=timedelta(0))
+    async with worker:
+        relay_task = asyncio.create_task(relay.run(poll_interval=poll_interval, stop=stop))
+        log.info("worker running", extra={"task_queue": task_queue})
+        await stop.wait()
+        await relay_task
+    log.info("worker stopped")
+
+
+def main() -> None:
+    """Entry point of `tourflow worker`."""
+    from tourflow.runtime import resolve_runtime
+
+    async def _main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with resolve_runtime() as rt:
+            client = await rt.temporal.get()
+            await run(
+                client,
+                rt.session_factory,
+                task_queue=rt.settings.temporal_task_queue,
+                poll_interval=rt.settings.outbox_poll_interval,
+                sweep_every=timedelta(seconds=rt.settings.intent_sweep_interval_seconds),
+                stop=stop,
+            )
+
+    asyncio.run(_main())
+
+
+if __name__ == "__main__":
+    main()
