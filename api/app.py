@@ -32,6 +32,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         summary="Durable-workflow backend for tour operators, DMCs and OTAs.",
         lifespan=lifespan,
     )
+    if runtime is not None:
+        app.state.runtime = runtime  # usable without a lifespan (tests over ASGITransport)
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
     for module in (health, me, ops):

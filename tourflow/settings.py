@@ -14,7 +14,7 @@ DEFAULT_TASK_QUEUE = "tourflow"
 class Settings(BaseSettings):
     """Every knob tourflow reads; unset URLs mean "use the embedded part"."""
 
-    model_config = SettingsConfigDict(env_prefix="TOURFLOW_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TOURFLOW_", extra="ignore", populate_by_name=True)
 
     # Accept the plain names too (DATABASE_URL / TEMPORAL_ADDRESS) so platform
     # conventions (Heroku, Render, docker-compose files) work unchanged.

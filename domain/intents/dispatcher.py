@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.errors import Unavailable
@@ -18,9 +18,17 @@ from tourflow.temporal import SEARCH_ATTRIBUTES, TemporalClientProvider
 
 log = logging.getLogger(__name__)
 
+# Temporal refusing a start this many times is a bug (bad id, unknown namespace), not an
+# outage: the intent is parked as `failed` for an operator. Outages never fail an intent.
+MAX_DISPATCH_ATTEMPTS = 20
+
 
 def _search_attributes(values: dict[str, str]) -> TypedSearchAttributes:
-    pairs = [SEARCH_ATTRIBUTES[name].value_set(v) for name, v in values.items() if name in SEARCH_ATTRIBUTES]
+    pairs = [
+        SearchAttributePair(SEARCH_ATTRIBUTES[name], value)
+        for name, value in values.items()
+        if name in SEARCH_ATTRIBUTES
+    ]
     return TypedSearchAttributes(pairs)
 
 
@@ -77,18 +85,22 @@ class IntentDispatcher:
                 client = await self._temporal.get()
                 run_id = await self._send(client, intent)
             except Exception as exc:
+                outage = isinstance(exc, Unavailable)
+                give_up = not outage and intent.attempts + 1 >= MAX_DISPATCH_ATTEMPTS
                 await session.execute(
                     update(WorkflowIntent)
                     .where(WorkflowIntent.id == intent_id)
                     .values(
                         attempts=WorkflowIntent.attempts + 1,
                         last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                        status="failed" if give_up else "pending",
                     )
                 )
                 await session.commit()
-                level = logging.WARNING if isinstance(exc, Unavailable) else logging.ERROR
+                level = logging.WARNING if outage else logging.ERROR
                 log.log(level, "intent dispatch failed; the sweeper will retry",
-                        extra={"intent_id": intent_id, "workflow_id": intent.workflow_id})
+                        extra={"intent_id": intent_id, "workflow_id": intent.workflow_id,
+                               "error": f"{type(exc).__name__}: {exc}"})
                 return False
             await session.execute(
                 update(WorkflowIntent)
