@@ -30,7 +30,9 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     }
 
 
-def _response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> JSONResponse:
+def _response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
@@ -65,8 +67,9 @@ def install_error_handlers(app: FastAPI) -> None:
         # A unique/check constraint caught a race the service did not pre-check.
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
         log.warning("integrity error", extra={"constraint": constraint})
-        return _response(409, "conflict", "the request conflicts with existing data",
-                         {"constraint": constraint})
+        return _response(
+            409, "conflict", "the request conflicts with existing data", {"constraint": constraint}
+        )
 
     @app.exception_handler(OperationalError)
     async def db_unavailable(_: Request, exc: OperationalError) -> JSONResponse:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 # Set by domain.intents.service.write_intent; read after commit by the owner of the transaction.
 PENDING_INTENTS_KEY = "tourflow.pending_intents"
 
-AfterCommit = Callable[[list[str]], Awaitable[None]]
+AfterCommit = Callable[[Sequence[str]], Awaitable[object]]
 
 
 def to_sqlalchemy_url(url: str) -> str:

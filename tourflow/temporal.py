@@ -6,7 +6,10 @@ import asyncio
 import logging
 
 from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -91,4 +94,6 @@ class TemporalClientProvider:
         try:
             await asyncio.wait_for(client.service_client.check_health(), CONNECT_TIMEOUT_SECONDS)
         except Exception as exc:
-            raise Unavailable("temporal_unavailable", f"Temporal at {self.address} did not answer") from exc
+            raise Unavailable(
+                "temporal_unavailable", f"Temporal at {self.address} did not answer"
+            ) from exc

@@ -29,10 +29,11 @@ class IntentSweeperWorkflow:
     @workflow.run
     async def run(self, params: RedriveInput) -> RedriveResult:
         """Sweep once."""
-        return await workflow.execute_activity(
+        result: RedriveResult = await workflow.execute_activity(
             "intents.redrive",
             params,
             result_type=RedriveResult,
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=1)),
         )
+        return result

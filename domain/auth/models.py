@@ -25,9 +25,7 @@ class Principal(TypeIdPk, Timestamps, Base):
     channel_id: Mapped[str | None] = mapped_column(String(90))
     disabled_at: Mapped[datetime | None]
 
-    __table_args__ = (
-        CheckConstraint(f"kind IN {PRINCIPAL_KINDS!r}", name="kind"),
-    )
+    __table_args__ = (CheckConstraint(f"kind IN {PRINCIPAL_KINDS!r}", name="kind"),)
 
 
 class ApiKey(TypeIdPk, Timestamps, Base):

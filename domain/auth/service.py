@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -39,7 +38,9 @@ async def create_principal_with_key(
 ) -> tuple[Principal, str]:
     """Create a principal and its first key; returns the principal and the plaintext key."""
     if kind not in PRINCIPAL_KINDS:
-        raise BadRequest("invalid_principal_kind", f"kind must be one of {', '.join(PRINCIPAL_KINDS)}")
+        raise BadRequest(
+            "invalid_principal_kind", f"kind must be one of {', '.join(PRINCIPAL_KINDS)}"
+        )
     try:
         clean = sorted({validate_scope(s) for s in scopes})
     except ValueError as exc:
@@ -51,7 +52,9 @@ async def create_principal_with_key(
     await session.flush()  # no ORM relationship, so insert the parent before the key
     key = generate_key()
     session.add(
-        ApiKey(principal_id=principal.id, lookup=key.lookup, secret_hash=key.secret_hash, label=name)
+        ApiKey(
+            principal_id=principal.id, lookup=key.lookup, secret_hash=key.secret_hash, label=name
+        )
     )
     await session.flush()
     return principal, key.plaintext

@@ -9,7 +9,12 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.errors import Unavailable
@@ -98,9 +103,15 @@ class IntentDispatcher:
                 )
                 await session.commit()
                 level = logging.WARNING if outage else logging.ERROR
-                log.log(level, "intent dispatch failed; the sweeper will retry",
-                        extra={"intent_id": intent_id, "workflow_id": intent.workflow_id,
-                               "error": f"{type(exc).__name__}: {exc}"})
+                log.log(
+                    level,
+                    "intent dispatch failed; the sweeper will retry",
+                    extra={
+                        "intent_id": intent_id,
+                        "workflow_id": intent.workflow_id,
+                        "error": f"{type(exc).__name__}: {exc}",
+                    },
+                )
                 return False
             await session.execute(
                 update(WorkflowIntent)
@@ -122,20 +133,25 @@ class IntentDispatcher:
             handle = client.get_workflow_handle(intent.workflow_id)
             await handle.signal(intent.signal_name or "", intent.signal_input)
             return None
-        extra: dict[str, object] = {"id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING}
-        if intent.kind == "signal":
-            # signal-with-start: the workflow is created if it does not exist yet.
-            extra = {"start_signal": intent.signal_name, "start_signal_args": [intent.signal_input]}
+        # signal-with-start creates the workflow if needed; a plain start reuses a running one.
+        signal = intent.kind == "signal"
         try:
-            handle = await client.start_workflow(
+            started = await client.start_workflow(
                 intent.workflow_type,
                 intent.input,
                 id=intent.workflow_id,
                 task_queue=intent.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=(
+                    WorkflowIDConflictPolicy.UNSPECIFIED
+                    if signal
+                    else WorkflowIDConflictPolicy.USE_EXISTING
+                ),
                 search_attributes=_search_attributes(intent.search_attributes),
-                **extra,  # type: ignore[arg-type]
+                start_signal=intent.signal_name if signal else None,
+                start_signal_args=[intent.signal_input] if signal else [],
             )
         except WorkflowAlreadyStartedError:
             return None  # the workflow ran before: a duplicate start is harmless
-        return handle.result_run_id
+        run_id: str | None = started.result_run_id
+        return run_id

@@ -40,9 +40,7 @@ class WorkflowIntent(TypeIdPk, Timestamps, Base):
     __table_args__ = (
         CheckConstraint("kind IN ('start', 'signal')", name="kind"),
         CheckConstraint("status IN ('pending', 'started', 'failed')", name="status"),
-        CheckConstraint(
-            "kind <> 'signal' OR signal_name IS NOT NULL", name="signal_needs_name"
-        ),
+        CheckConstraint("kind <> 'signal' OR signal_name IS NOT NULL", name="signal_needs_name"),
         Index(
             "ix_workflow_intents_pending",
             "created_at",

@@ -39,9 +39,7 @@ class OutboxEvent(TypeIdPk, Timestamps, Base):
     fanned_out_at: Mapped[datetime | None]
 
     __table_args__ = (
-        Index(
-            "ix_outbox_events_unfanned", "seq", postgresql_where=text("fanned_out_at IS NULL")
-        ),
+        Index("ix_outbox_events_unfanned", "seq", postgresql_where=text("fanned_out_at IS NULL")),
     )
 
 

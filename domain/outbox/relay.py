@@ -12,6 +12,7 @@ Several relays (one per worker process) run at once safely:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -75,13 +76,17 @@ class OutboxRelay:
             if not got:
                 return 0
             events = (
-                await session.execute(
-                    select(OutboxEvent)
-                    .where(OutboxEvent.fanned_out_at.is_(None))
-                    .order_by(OutboxEvent.seq)
-                    .limit(FAN_OUT_BATCH)
+                (
+                    await session.execute(
+                        select(OutboxEvent)
+                        .where(OutboxEvent.fanned_out_at.is_(None))
+                        .order_by(OutboxEvent.seq)
+                        .limit(FAN_OUT_BATCH)
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             if not events:
                 return 0
             rows = [
@@ -148,7 +153,9 @@ class OutboxRelay:
             await self._after_commit(intents)
         return True
 
-    async def _record_failure(self, delivery_id: str, subscriber: Subscriber, exc: Exception) -> None:
+    async def _record_failure(
+        self, delivery_id: str, subscriber: Subscriber, exc: Exception
+    ) -> None:
         async with self._factory() as session, session.begin():
             delivery = await session.get_one(OutboxDelivery, delivery_id, with_for_update=True)
             attempts = delivery.attempts + 1
@@ -192,7 +199,5 @@ class OutboxRelay:
                 log.exception("outbox relay iteration failed")
                 worked = 0
             if not worked:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=poll_interval)
-                except TimeoutError:
-                    pass

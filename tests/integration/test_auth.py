@@ -13,7 +13,9 @@ async def make(session_factory, **overrides):
         return await create_principal_with_key(session, **fields)
 
 
-async def test_a_created_key_authenticates_as_its_principal_and_is_stored_only_as_a_hash(session_factory):
+async def test_a_created_key_authenticates_as_its_principal_and_is_stored_only_as_a_hash(
+    session_factory,
+):
     principal, key = await make(session_factory, scopes=["bookings:read", "bookings:read", "ops:*"])
     async with unit_of_work(session_factory) as session:
         who = await authenticate(session, key)
@@ -43,7 +45,14 @@ async def test_a_revoked_key_is_refused(session_factory):
     assert err.value.code == "revoked_api_key"
 
 
-@pytest.mark.parametrize(("overrides", "code"), [({"kind": "robot"}, "invalid_principal_kind"), ({"scopes": ["all"]}, "invalid_scope"), ({"scopes": []}, "invalid_scope")])
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"kind": "robot"}, "invalid_principal_kind"),
+        ({"scopes": ["all"]}, "invalid_scope"),
+        ({"scopes": []}, "invalid_scope"),
+    ],
+)
 async def test_bad_principal_input_is_refused_and_writes_nothing(session_factory, overrides, code):
     with pytest.raises(BadRequest) as err:
         await make(session_factory, **overrides)

@@ -7,7 +7,13 @@ from domain.intents.service import IntentSpec, write_intent
 
 
 def spec(workflow_id="echo:1", **overrides):
-    return IntentSpec(workflow_type="TestEcho", workflow_id=workflow_id, task_queue="q", input={"message": "hi"}, **overrides)
+    return IntentSpec(
+        workflow_type="TestEcho",
+        workflow_id=workflow_id,
+        task_queue="q",
+        input={"message": "hi"},
+        **overrides,
+    )
 
 
 async def count(session_factory):

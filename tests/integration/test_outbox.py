@@ -25,7 +25,7 @@ async def effects_table(engine):
 
 def recording(name, calls=None, fail_times=0):
     """A subscriber that writes one effect row per delivery and counts handler runs."""
-    failures = Counter()
+    failures: Counter[str] = Counter()
 
     async def handle(session, event):
         if calls is not None:
@@ -46,13 +46,23 @@ async def deliveries(session_factory):
 
 async def make_due(engine):
     async with engine.begin() as conn:
-        await conn.execute(text("UPDATE outbox_deliveries SET available_at = now() - interval '1 s'"))
+        await conn.execute(
+            text("UPDATE outbox_deliveries SET available_at = now() - interval '1 s'")
+        )
 
 
-async def test_events_of_a_rolled_back_transaction_are_never_delivered(session_factory, engine, effects_table):
+async def test_events_of_a_rolled_back_transaction_are_never_delivered(
+    session_factory, engine, effects_table
+):
     with pytest.raises(RuntimeError):
         async with unit_of_work(session_factory) as session:
-            record_event(session, aggregate_type="thing", aggregate_id="a1", event_type="thing.made", payload={})
+            record_event(
+                session,
+                aggregate_type="thing",
+                aggregate_id="a1",
+                event_type="thing.made",
+                payload={},
+            )
             raise RuntimeError("the change failed")
     await OutboxRelay(session_factory, [recording("audit")]).drain()
     assert await effects(engine) == []
@@ -64,10 +74,14 @@ async def test_each_subscriber_gets_each_event_once(session_factory, engine, eff
     assert await relay.drain() == 6
     assert await relay.drain() == 0
     got = await effects(engine)
-    assert Counter((s, e) for s, e, _, _ in got) == Counter({(s, e): 1 for s in ("audit", "mailer") for e in ids})
+    assert Counter((s, e) for s, e, _, _ in got) == Counter(
+        {(s, e): 1 for s in ("audit", "mailer") for e in ids}
+    )
 
 
-async def test_a_subscriber_only_receives_the_types_it_asked_for(session_factory, engine, effects_table):
+async def test_a_subscriber_only_receives_the_types_it_asked_for(
+    session_factory, engine, effects_table
+):
     await events(session_factory, event_type="other.event")
     await OutboxRelay(session_factory, [recording("audit")]).drain()
     assert await effects(engine) == []
@@ -107,7 +121,9 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_and_releases_its_ag
         await write_effect(session, "audit", event)
 
     first, second = await events(session_factory, aggregate_id="agg_p", count=2)
-    relay = OutboxRelay(session_factory, [Subscriber("audit", ("thing.*",), always_fails, max_attempts=3)])
+    relay = OutboxRelay(
+        session_factory, [Subscriber("audit", ("thing.*",), always_fails, max_attempts=3)]
+    )
     for _ in range(3):
         await relay.drain()
         await make_due(engine)
@@ -123,7 +139,9 @@ async def test_a_relay_process_killed_mid_delivery_loses_nothing_and_the_effect_
 ):
     [event_id] = await events(session_factory)
     ready = tmp_path / "ready"
-    proc = subprocess.Popen([sys.executable, "-m", "tests.support.crashing_relay", database_url, str(ready)])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.crashing_relay", database_url, str(ready)]
+    )
     try:
         deadline = time.monotonic() + 30
         while not ready.exists():

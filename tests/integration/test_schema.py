@@ -1,6 +1,7 @@
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import DateTime, create_engine, inspect
 
 from domain.db import to_sqlalchemy_url
 from domain.models import Base
@@ -10,17 +11,21 @@ from tourflow import migrate
 def test_migrations_produce_exactly_the_models_schema(database_url):
     engine = create_engine(to_sqlalchemy_url(database_url))
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
     engine.dispose()
     assert diff == []
 
 
 def test_migrations_downgrade_to_nothing_and_upgrade_again(database_url):
-    migrate.command.downgrade(migrate.alembic_config(database_url), "base")
+    command.downgrade(migrate.alembic_config(database_url), "base")
     engine = create_engine(to_sqlalchemy_url(database_url))
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     migrate.upgrade(database_url)
-    assert {"outbox_events", "workflow_intents", "api_keys"} <= set(inspect(engine).get_table_names())
+    assert {"outbox_events", "workflow_intents", "api_keys"} <= set(
+        inspect(engine).get_table_names()
+    )
     engine.dispose()
 
 
@@ -28,4 +33,5 @@ def test_every_table_has_a_text_typeid_key_and_timestamps():
     for table in Base.metadata.tables.values():
         assert [c.name for c in table.primary_key.columns] == ["id"], table.name
         assert {"created_at", "updated_at"} <= set(table.columns.keys()), table.name
-        assert table.columns["created_at"].type.timezone, table.name
+        created = table.columns["created_at"].type
+        assert isinstance(created, DateTime) and created.timezone, table.name

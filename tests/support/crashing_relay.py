@@ -24,7 +24,9 @@ async def main(url: str, ready: Path) -> None:
         ready.write_text(event.id)
         await asyncio.sleep(3600)
 
-    relay = OutboxRelay(make_session_factory(engine), [Subscriber("audit", ("*",), hang_mid_delivery)])
+    relay = OutboxRelay(
+        make_session_factory(engine), [Subscriber("audit", ("*",), hang_mid_delivery)]
+    )
     await relay.drain()
 
 

@@ -23,12 +23,16 @@ async def create_effects_table(engine: AsyncEngine) -> None:
 
 async def write_effect(session: AsyncSession, subscriber: str, event: Event) -> None:
     await session.execute(
-        text("INSERT INTO effects (subscriber, event_id, aggregate_id, seq) VALUES (:s, :e, :a, :q)"),
+        text(
+            "INSERT INTO effects (subscriber, event_id, aggregate_id, seq) VALUES (:s, :e, :a, :q)"
+        ),
         {"s": subscriber, "e": event.id, "a": event.aggregate_id, "q": event.seq},
     )
 
 
-async def effects(engine: AsyncEngine, subscriber: str | None = None) -> list[tuple[str, str, str, int]]:
+async def effects(
+    engine: AsyncEngine, subscriber: str | None = None
+) -> list[tuple[str, str, str, int]]:
     sql = "SELECT subscriber, event_id, aggregate_id, seq FROM effects"
     params = {}
     if subscriber:
@@ -36,4 +40,4 @@ async def effects(engine: AsyncEngine, subscriber: str | None = None) -> list[tu
         params["s"] = subscriber
     async with engine.connect() as conn:
         rows = (await conn.execute(text(sql + " ORDER BY at"), params)).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in rows]

@@ -31,7 +31,15 @@ def test_money_adds_within_one_currency_and_refuses_to_mix():
     assert err.value.code == "currency_mismatch"
 
 
-@pytest.mark.parametrize(("amount", "currency", "code"), [(1.5, "EUR", "invalid_amount"), (True, "EUR", "invalid_amount"), (1, "eur", "invalid_currency"), (1, "EURO", "invalid_currency")])
+@pytest.mark.parametrize(
+    ("amount", "currency", "code"),
+    [
+        (1.5, "EUR", "invalid_amount"),
+        (True, "EUR", "invalid_amount"),
+        (1, "eur", "invalid_currency"),
+        (1, "EURO", "invalid_currency"),
+    ],
+)
 def test_money_rejects_floats_and_non_iso_currencies(amount, currency, code):
     with pytest.raises(BadRequest) as err:
         Money(amount, currency)

@@ -19,7 +19,9 @@ def test_a_tampered_secret_does_not_match():
     assert not secret_matches(secret[:-1] + ("A" if secret[-1] != "A" else "B"), key.secret_hash)
 
 
-@pytest.mark.parametrize("text", ["", "tf_short_x", "sk_abcdefghijkl_" + "a" * 32, "tf_ABCDEFGHIJKL_" + "a" * 32])
+@pytest.mark.parametrize(
+    "text", ["", "tf_short_x", "sk_abcdefghijkl_" + "a" * 32, "tf_ABCDEFGHIJKL_" + "a" * 32]
+)
 def test_malformed_keys_are_rejected_before_any_lookup(text):
     assert split_key(text) is None
 
@@ -41,7 +43,9 @@ def test_scopes_cover_exact_and_wildcard_grants(granted, required, expected):
     assert has_scope(granted, required) is expected
 
 
-@pytest.mark.parametrize("scope", ["bookings", "Bookings:read", "bookings:read:extra", "book ings:read"])
+@pytest.mark.parametrize(
+    "scope", ["bookings", "Bookings:read", "bookings:read:extra", "book ings:read"]
+)
 def test_malformed_scopes_are_refused(scope):
     with pytest.raises(ValueError, match="scope must look like"):
         validate_scope(scope)

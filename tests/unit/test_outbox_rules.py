@@ -27,7 +27,9 @@ def test_subscribers_match_exact_types_and_prefix_patterns():
 def test_start_intents_are_keyed_by_workflow_id_and_signals_need_an_explicit_key():
     start = IntentSpec(workflow_type="W", workflow_id="reserve:qv_1", task_queue="q")
     assert start.idempotency_key() == "start:reserve:qv_1"
-    signal = IntentSpec(kind="signal", workflow_type="W", workflow_id="x", task_queue="q", signal_name="s")
+    signal = IntentSpec(
+        kind="signal", workflow_type="W", workflow_id="x", task_queue="q", signal_name="s"
+    )
     with pytest.raises(ValueError, match="explicit idempotency key"):
         signal.idempotency_key()
     assert signal.model_copy(update={"key": "sig:1"}).idempotency_key() == "sig:1"

@@ -4,7 +4,13 @@ from tourflow.settings import Settings
 
 
 def test_defaults_mean_embedded_parts_in_a_local_data_dir(monkeypatch):
-    for name in ("TOURFLOW_DATABASE_URL", "DATABASE_URL", "TOURFLOW_TEMPORAL_ADDRESS", "TEMPORAL_ADDRESS", "TOURFLOW_DATA_DIR"):
+    for name in (
+        "TOURFLOW_DATABASE_URL",
+        "DATABASE_URL",
+        "TOURFLOW_TEMPORAL_ADDRESS",
+        "TEMPORAL_ADDRESS",
+        "TOURFLOW_DATA_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     s = Settings()
     assert s.database_url is None and s.temporal_address is None

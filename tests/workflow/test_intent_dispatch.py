@@ -8,17 +8,21 @@ from domain.db import unit_of_work
 from domain.intents.dispatcher import MAX_DISPATCH_ATTEMPTS, IntentDispatcher
 from domain.intents.models import WorkflowIntent
 from domain.intents.service import IntentSpec, write_intent
+from tests.support.workflows import EchoWorkflow, Note
 from tourflow.embedded import free_port
 from tourflow.temporal import SEARCH_ATTRIBUTES, TemporalClientProvider
 from worker import build_worker
 from workflows.intent_sweeper import IntentSweeperWorkflow
-from tests.support.workflows import EchoWorkflow, Note
 
 
 def echo_spec(task_queue, message="hello", **overrides):
     wid = overrides.pop("workflow_id", f"echo:{uuid.uuid4().hex}")
     return IntentSpec(
-        workflow_type="TestEcho", workflow_id=wid, task_queue=task_queue, input={"message": message}, **overrides
+        workflow_type="TestEcho",
+        workflow_id=wid,
+        task_queue=task_queue,
+        input={"message": message},
+        **overrides,
     )
 
 
@@ -28,7 +32,9 @@ async def intent_row(session_factory, intent_id):
 
 
 def worker_for(temporal_client, session_factory, task_queue):
-    return build_worker(temporal_client, session_factory, task_queue=task_queue, extra_workflows=[EchoWorkflow])
+    return build_worker(
+        temporal_client, session_factory, task_queue=task_queue, extra_workflows=[EchoWorkflow]
+    )
 
 
 async def test_a_committed_intent_starts_its_workflow_with_a_deterministic_id_and_search_attributes(
@@ -48,7 +54,9 @@ async def test_a_committed_intent_starts_its_workflow_with_a_deterministic_id_an
     assert desc.typed_search_attributes.get(SEARCH_ATTRIBUTES["BookingId"]) == booking
 
 
-async def test_starting_the_same_intent_again_never_creates_a_second_run(temporal_client, session_factory, task_queue):
+async def test_starting_the_same_intent_again_never_creates_a_second_run(
+    temporal_client, session_factory, task_queue
+):
     dispatcher = IntentDispatcher(session_factory, TemporalClientProvider.of(temporal_client))
     spec = echo_spec(task_queue)
     async with worker_for(temporal_client, session_factory, task_queue):
@@ -68,7 +76,9 @@ async def test_starting_the_same_intent_again_never_creates_a_second_run(tempora
 async def test_an_intent_written_while_temporal_is_down_is_started_by_the_sweeper_once_it_is_back(
     temporal_client, session_factory, task_queue
 ):
-    down = IntentDispatcher(session_factory, TemporalClientProvider(f"127.0.0.1:{free_port()}", "default"))
+    down = IntentDispatcher(
+        session_factory, TemporalClientProvider(f"127.0.0.1:{free_port()}", "default")
+    )
     spec = echo_spec(task_queue, message="survived")
     async with unit_of_work(session_factory, after_commit=down.dispatch) as session:
         intent_id = await write_intent(session, spec)
@@ -98,17 +108,32 @@ async def test_signal_intents_reach_a_running_workflow_and_signal_with_start_cre
     async with worker_for(temporal_client, session_factory, task_queue):
         async with unit_of_work(session_factory, after_commit=dispatcher.dispatch) as session:
             await write_intent(session, spec)
-            await write_intent(session, IntentSpec(
-                kind="signal", key="note:a", workflow_type="TestEcho", workflow_id=spec.workflow_id,
-                task_queue=task_queue, signal_name="note", signal_input=Note(key="a", text="A").model_dump(),
-            ))
+            await write_intent(
+                session,
+                IntentSpec(
+                    kind="signal",
+                    key="note:a",
+                    workflow_type="TestEcho",
+                    workflow_id=spec.workflow_id,
+                    task_queue=task_queue,
+                    signal_name="note",
+                    signal_input=Note(key="a", text="A").model_dump(),
+                ),
+            )
         # signal-with-start on a workflow that does not exist yet
         other = echo_spec(task_queue, message="wait")
         async with unit_of_work(session_factory, after_commit=dispatcher.dispatch) as session:
-            await write_intent(session, other.model_copy(update={
-                "kind": "signal", "key": "note:b", "signal_name": "note",
-                "signal_input": Note(key="b", text="B").model_dump(),
-            }))
+            await write_intent(
+                session,
+                other.model_copy(
+                    update={
+                        "kind": "signal",
+                        "key": "note:b",
+                        "signal_name": "note",
+                        "signal_input": Note(key="b", text="B").model_dump(),
+                    }
+                ),
+            )
         for wid in (spec.workflow_id, other.workflow_id):
             await temporal_client.get_workflow_handle(wid).signal("finish")
         assert await temporal_client.get_workflow_handle(spec.workflow_id).result() == "A"
