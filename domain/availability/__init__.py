@@ -1,0 +1,1 @@
+"""Availability: rules, slots, closeouts, holds, allocation resources and pickups."""
