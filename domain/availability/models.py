@@ -40,12 +40,14 @@ class AvailabilityRule(TypeIdPk, Timestamps, Base):
     capacity: Mapped[int | None]  # NULL = unlimited
     exdates: Mapped[list[date]] = mapped_column(ARRAY(Date), server_default="{}")
     rdates: Mapped[list[date]] = mapped_column(ARRAY(Date), server_default="{}")
+    duration_minutes: Mapped[int] = mapped_column(server_default="120")
     horizon_days: Mapped[int] = mapped_column(server_default="365")
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
 
     __table_args__ = (
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_non_negative"),
         CheckConstraint("horizon_days BETWEEN 1 AND 1100", name="horizon_range"),
+        CheckConstraint("duration_minutes BETWEEN 1 AND 43200", name="duration_range"),
     )
 
 
@@ -68,6 +70,7 @@ class AvailabilitySlot(TypeIdPk, Timestamps, Base):
     local_time: Mapped[time] = mapped_column(Time)
     timezone: Mapped[str] = mapped_column(String(64))
     starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
     capacity_initial: Mapped[int | None]
     capacity_remaining: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), server_default="open")
@@ -82,6 +85,7 @@ class AvailabilitySlot(TypeIdPk, Timestamps, Base):
         CheckConstraint(
             "(capacity_initial IS NULL) = (capacity_remaining IS NULL)", name="unlimited_both"
         ),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_availability_slots_product_starts", "product_id", "starts_at"),
         Index("ix_availability_slots_rule_date", "rule_id", "local_date"),
     )

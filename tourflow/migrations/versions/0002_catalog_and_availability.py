@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-21 16:04:53.788392
+Create Date: 2026-11-21 16:05:25.487584
 """
 
 from collections.abc import Sequence
@@ -83,12 +83,14 @@ def upgrade() -> None:
     sa.Column('capacity', sa.BigInteger(), nullable=True),
     sa.Column('exdates', sa.ARRAY(sa.Date()), server_default='{}', nullable=False),
     sa.Column('rdates', sa.ARRAY(sa.Date()), server_default='{}', nullable=False),
+    sa.Column('duration_minutes', sa.BigInteger(), server_default='120', nullable=False),
     sa.Column('horizon_days', sa.BigInteger(), server_default='365', nullable=False),
     sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
     sa.Column('id', sa.String(length=90), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint('capacity IS NULL OR capacity >= 0', name=op.f('ck_availability_rules_capacity_non_negative')),
+    sa.CheckConstraint('duration_minutes BETWEEN 1 AND 43200', name=op.f('ck_availability_rules_duration_range')),
     sa.CheckConstraint('horizon_days BETWEEN 1 AND 1100', name=op.f('ck_availability_rules_horizon_range')),
     sa.ForeignKeyConstraint(['option_id'], ['product_options.id'], name=op.f('fk_availability_rules_option_id_product_options'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_availability_rules_product_id_products'), ondelete='CASCADE'),
@@ -144,6 +146,7 @@ def upgrade() -> None:
     sa.Column('local_time', sa.Time(), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('capacity_initial', sa.BigInteger(), nullable=True),
     sa.Column('capacity_remaining', sa.BigInteger(), nullable=True),
     sa.Column('status', sa.String(length=16), server_default='open', nullable=False),
@@ -154,6 +157,7 @@ def upgrade() -> None:
     sa.CheckConstraint("status IN ('open', 'closed', 'sold_out', 'cancelled')", name=op.f('ck_availability_slots_status')),
     sa.CheckConstraint('(capacity_initial IS NULL) = (capacity_remaining IS NULL)', name=op.f('ck_availability_slots_unlimited_both')),
     sa.CheckConstraint('capacity_remaining IS NULL OR capacity_remaining >= 0', name=op.f('ck_availability_slots_remaining_non_negative')),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_availability_slots_ends_after_start')),
     sa.ForeignKeyConstraint(['option_id'], ['product_options.id'], name=op.f('fk_availability_slots_option_id_product_options'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_availability_slots_product_id_products'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['rule_id'], ['availability_rules.id'], name=op.f('fk_availability_slots_rule_id_availability_rules'), ondelete='SET NULL'),
