@@ -16,17 +16,31 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.availability import AvailabilityActivities
+from activities.bookings import BookingActivities
 from activities.intents import IntentActivities
+from activities.resource_holds import ResourceHoldActivities
 from domain.intents.dispatcher import IntentDispatcher
 from domain.outbox.relay import OutboxRelay
 from domain.outbox.subscribers import Subscriber
-from tourflow.schedules import ensure_intent_sweeper
+from tourflow.schedules import ensure_all
 from tourflow.temporal import TemporalClientProvider, ensure_search_attributes
+from workflows.availability_hold import AvailabilityHoldExpiryWorkflow
+from workflows.booking_hold import BookingHoldWorkflow
 from workflows.intent_sweeper import IntentSweeperWorkflow
+from workflows.resource_hold_cutoff import ResourceHoldCutoffWorkflow
+from workflows.slot_horizon import SlotHorizonSweepWorkflow, SlotHorizonWorkflow
 
 log = logging.getLogger("tourflow.worker")
 
-WORKFLOWS: list[type] = [IntentSweeperWorkflow]
+WORKFLOWS: list[type] = [
+    IntentSweeperWorkflow,
+    AvailabilityHoldExpiryWorkflow,
+    SlotHorizonWorkflow,
+    SlotHorizonSweepWorkflow,
+    ResourceHoldCutoffWorkflow,
+    BookingHoldWorkflow,
+]
 
 
 def subscribers() -> list[Subscriber]:
@@ -34,9 +48,19 @@ def subscribers() -> list[Subscriber]:
     return []
 
 
-def activities(dispatcher: IntentDispatcher) -> list[Any]:
+def activities(
+    dispatcher: IntentDispatcher, factory: async_sessionmaker[AsyncSession], task_queue: str
+) -> list[Any]:
     """Every module's activity callables, with their clients injected."""
-    return [IntentActivities(dispatcher).redrive]
+    availability = AvailabilityActivities(factory)
+    return [
+        IntentActivities(dispatcher).redrive,
+        availability.expire_hold_if_due,
+        availability.generate_horizon,
+        availability.list_active_rules,
+        ResourceHoldActivities(factory).release_at_cutoff,
+        BookingActivities(factory, task_queue).expire_if_due,
+    ]
 
 
 def build_worker(
@@ -57,7 +81,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[*WORKFLOWS, *extra_workflows],
-        activities=[*activities(dispatcher), *extra_activities],
+        activities=[*activities(dispatcher, factory, task_queue), *extra_activities],
         disable_eager_activity_execution=True,
     )
 
@@ -73,7 +97,7 @@ async def run(
 ) -> None:
     """Run the Temporal worker and the outbox relay until `stop` is set."""
     await ensure_search_attributes(client)
-    await ensure_intent_sweeper(client, task_queue=task_queue, every=sweep_every)
+    await ensure_all(client, task_queue=task_queue, sweep_every=sweep_every)
     dispatcher = IntentDispatcher(factory, TemporalClientProvider.of(client))
     relay = OutboxRelay(factory, subscribers(), after_commit=dispatcher.dispatch)
     worker = build_worker(client, factory, task_queue=task_queue)

@@ -9,7 +9,18 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.middleware import RequestIdMiddleware
-from api.routes import health, me, ops
+from api.routes import (
+    availability,
+    bookings,
+    catalog,
+    ground,
+    health,
+    me,
+    ops,
+    places,
+    resources,
+    slot_resources,
+)
 from tourflow.runtime import Runtime, resolve_runtime
 
 
@@ -36,6 +47,17 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         app.state.runtime = runtime  # usable without a lifespan (tests over ASGITransport)
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
-    for module in (health, me, ops):
+    for module in (
+        health,
+        me,
+        ops,
+        catalog,
+        availability,
+        slot_resources,
+        resources,
+        ground,
+        places,
+        bookings,
+    ):
         app.include_router(module.router)
     return app

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import DomainError
@@ -70,6 +70,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return _response(
             409, "conflict", "the request conflicts with existing data", {"constraint": constraint}
         )
+
+    @app.exception_handler(DataError)
+    async def data_error(_: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot store (NUL byte, out-of-range number or date)
+        # that validation let through: the caller's input, so a 400, never a 500.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "invalid value"
+        log.warning("data error", extra={"reason": reason})
+        return _response(400, "invalid_value", f"a value cannot be stored: {reason}")
 
     @app.exception_handler(OperationalError)
     async def db_unavailable(_: Request, exc: OperationalError) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,9 @@ from sqlalchemy.ext.asyncio import (
 
 # Set by domain.intents.service.write_intent; read after commit by the owner of the transaction.
 PENDING_INTENTS_KEY = "tourflow.pending_intents"
+# Best-effort callbacks (e.g. waking a workflow) to run once the transaction has committed.
+AFTER_COMMIT_KEY = "tourflow.after_commit"
+log = logging.getLogger(__name__)
 
 AfterCommit = Callable[[Sequence[str]], Awaitable[object]]
 
@@ -38,6 +42,14 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def defer_after_commit(session: AsyncSession, callback: Callable[[], Awaitable[object]]) -> None:
+    """Run `callback` after this session's transaction commits (never if it rolls back).
+
+    For best-effort nudges only; anything that must happen goes through an intent.
+    """
+    session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+
+
 def take_pending_intents(session: AsyncSession) -> list[str]:
     """Pop the intent ids written in this session's transaction."""
     ids: list[str] = session.info.pop(PENDING_INTENTS_KEY, [])
@@ -60,7 +72,14 @@ async def unit_of_work(
         except BaseException:
             await session.rollback()
             session.info.pop(PENDING_INTENTS_KEY, None)
+            session.info.pop(AFTER_COMMIT_KEY, None)
             raise
         intents = take_pending_intents(session)
+        callbacks = session.info.pop(AFTER_COMMIT_KEY, [])
     if intents and after_commit is not None:
         await after_commit(intents)
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:  # best effort by contract
+            log.warning("after-commit callback failed", exc_info=True)

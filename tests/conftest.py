@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -47,16 +49,20 @@ def _admin(url: str) -> psycopg.Connection:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     """A maintenance-database URL of the test PostgreSQL server."""
     external = os.environ.get("TOURFLOW_TEST_DATABASE_URL")
     if external:
         yield external
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata")
+    # Not under pytest's basetemp: pytest re-chmods that to 0700 whenever another run
+    # starts, which would lock the server's own system user out of its data directory.
+    root = Path(tempfile.mkdtemp(prefix="tourflow-test-pg-"))
+    server = EmbeddedPostgres(root / "pgdata")
     server.start()
     yield server.admin_url()
     server.stop(force=True)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -135,10 +141,11 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, temporal_address: str) -> Settings:
-    """Settings for in-process components of this test."""
+def settings(tmp_path: Path, database_url: str, temporal_address: str, task_queue: str) -> Settings:
+    """Settings for in-process components of this test (workflows go to its task queue)."""
     return Settings(
         database_url=database_url,
         temporal_address=temporal_address,
+        temporal_task_queue=task_queue,
         data_dir=tmp_path / "data",
     )

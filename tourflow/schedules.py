@@ -19,6 +19,8 @@ from temporalio.client import (
 
 from activities.intents import RedriveInput
 from workflows.intent_sweeper import SCHEDULE_ID, IntentSweeperWorkflow
+from workflows.slot_horizon import SCHEDULE_ID as HORIZON_SCHEDULE_ID
+from workflows.slot_horizon import SlotHorizonSweepWorkflow
 
 
 def intent_sweeper_schedule(task_queue: str, every: timedelta) -> Schedule:
@@ -36,14 +38,38 @@ def intent_sweeper_schedule(task_queue: str, every: timedelta) -> Schedule:
     )
 
 
-async def ensure_intent_sweeper(client: Client, *, task_queue: str, every: timedelta) -> None:
-    """Create the sweeper schedule, or bring an existing one up to date."""
-    schedule = intent_sweeper_schedule(task_queue, every)
+def slot_horizon_schedule(task_queue: str) -> Schedule:
+    """Every day at 02:00 UTC, extend every active rule's slots to its horizon."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            SlotHorizonSweepWorkflow.run,
+            id=f"{HORIZON_SCHEDULE_ID}-run",
+            task_queue=task_queue,
+            execution_timeout=timedelta(hours=2),
+        ),
+        spec=ScheduleSpec(cron_expressions=["0 2 * * *"]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> None:
+    """Create a schedule, or bring an existing one up to date (idempotent)."""
     try:
-        await client.create_schedule(SCHEDULE_ID, schedule)
+        await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
 
         async def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
             return ScheduleUpdate(schedule=schedule)
 
-        await client.get_schedule_handle(SCHEDULE_ID).update(replace)
+        await client.get_schedule_handle(schedule_id).update(replace)
+
+
+async def ensure_intent_sweeper(client: Client, *, task_queue: str, every: timedelta) -> None:
+    """Create the sweeper schedule, or bring an existing one up to date."""
+    await ensure_schedule(client, SCHEDULE_ID, intent_sweeper_schedule(task_queue, every))
+
+
+async def ensure_all(client: Client, *, task_queue: str, sweep_every: timedelta) -> None:
+    """Every schedule tourflow owns."""
+    await ensure_intent_sweeper(client, task_queue=task_queue, every=sweep_every)
+    await ensure_schedule(client, HORIZON_SCHEDULE_ID, slot_horizon_schedule(task_queue))

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     outbox_poll_interval: float = 0.25
     intent_sweep_interval_seconds: int = 15
+    booking_hold_ttl_seconds: int = 1800
 
     @property
     def resolved_data_dir(self) -> Path:

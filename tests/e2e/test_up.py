@@ -63,8 +63,7 @@ def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_up_serves_readyz_and_the_ui_stops_cleanly_and_keeps_data(tmp_path):
-    data_dir = tmp_path / "data"
+def test_up_serves_readyz_and_the_ui_stops_cleanly_and_keeps_data(data_dir):
     ports = {"api": free_port(), "temporal": free_port(), "ui": free_port()}
     env = env_for(data_dir, **ports)
     api = f"http://127.0.0.1:{ports['api']}"

@@ -1,0 +1,1 @@
+"""Bookings: the durable record of a sale, its lifecycle, holds, allocations, fulfillment."""

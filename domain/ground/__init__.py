@@ -1,0 +1,1 @@
+"""Ground: vehicles, drivers and dispatches with their legs, passengers, checkpoints, events."""

@@ -1,0 +1,1 @@
+"""Places: shared physical locations (meeting points, airports, hotels...), alias facilities."""

@@ -1,0 +1,1 @@
+"""Resources: assignable assets, pools, slot assignments, closeouts and program holds."""
