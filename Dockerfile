@@ -14,6 +14,7 @@ COPY domain ./domain
 COPY activities ./activities
 COPY workflows ./workflows
 COPY api ./api
+COPY adapters ./adapters
 RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 tourflow \
     && mkdir -p /var/lib/tourflow && chown tourflow /var/lib/tourflow

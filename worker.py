@@ -18,8 +18,10 @@ from temporalio.worker import Worker
 
 from activities.availability import AvailabilityActivities
 from activities.bookings import BookingActivities
+from activities.finance import FinanceActivities
 from activities.intents import IntentActivities
 from activities.resource_holds import ResourceHoldActivities
+from domain.finance.subscribers import finance_subscribers
 from domain.intents.dispatcher import IntentDispatcher
 from domain.outbox.relay import OutboxRelay
 from domain.outbox.subscribers import Subscriber
@@ -28,6 +30,7 @@ from tourflow.temporal import TemporalClientProvider, ensure_search_attributes
 from workflows.availability_hold import AvailabilityHoldExpiryWorkflow
 from workflows.booking_hold import BookingHoldWorkflow
 from workflows.intent_sweeper import IntentSweeperWorkflow
+from workflows.invoice_overdue import InvoiceOverdueSweepWorkflow
 from workflows.resource_hold_cutoff import ResourceHoldCutoffWorkflow
 from workflows.slot_horizon import SlotHorizonSweepWorkflow, SlotHorizonWorkflow
 
@@ -40,12 +43,13 @@ WORKFLOWS: list[type] = [
     SlotHorizonSweepWorkflow,
     ResourceHoldCutoffWorkflow,
     BookingHoldWorkflow,
+    InvoiceOverdueSweepWorkflow,
 ]
 
 
 def subscribers() -> list[Subscriber]:
     """Every module's outbox subscribers (each module adds its own here)."""
-    return []
+    return [*finance_subscribers()]
 
 
 def activities(
@@ -60,6 +64,7 @@ def activities(
         availability.list_active_rules,
         ResourceHoldActivities(factory).release_at_cutoff,
         BookingActivities(factory, task_queue).expire_if_due,
+        FinanceActivities(factory).mark_overdue_batch,
     ]
 
 

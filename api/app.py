@@ -7,16 +7,27 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.approvals import install_approval_handlers
 from api.errors import install_error_handlers
+from api.idempotency import IdempotencyMiddleware
 from api.middleware import RequestIdMiddleware
 from api.routes import (
+    approvals,
     availability,
+    booking_fulfillment,
+    booking_lines,
+    booking_records,
     bookings,
     catalog,
+    finance_credit_notes,
+    finance_invoices,
+    finance_payments,
+    finance_series,
     ground,
     health,
     me,
     ops,
+    pii,
     places,
     resources,
     slot_resources,
@@ -46,6 +57,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     if runtime is not None:
         app.state.runtime = runtime  # usable without a lifespan (tests over ASGITransport)
     install_error_handlers(app)
+    install_approval_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)  # inside RequestId: errors carry the id
     app.add_middleware(RequestIdMiddleware)
     for module in (
         health,
@@ -57,7 +70,16 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         resources,
         ground,
         places,
+        booking_fulfillment,  # these two before bookings: their /{id}/... routes win
+        booking_records,
         bookings,
+        booking_lines,
+        finance_series,
+        finance_invoices,
+        finance_credit_notes,
+        finance_payments,
+        pii,
+        approvals,
     ):
         app.include_router(module.router)
     return app

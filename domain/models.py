@@ -1,5 +1,6 @@
 """Import every ORM model so `Base.metadata` is complete (Alembic, schema tests)."""
 
+from domain.approvals.models import ActionLedgerEntry, ActionRequest, Approval
 from domain.auth.models import ApiKey, Principal
 from domain.availability.allocation_models import SlotResource, SlotResourceAssignment
 from domain.availability.models import (
@@ -27,6 +28,10 @@ from domain.bookings.models import (
     BookingTraveller,
 )
 from domain.catalog.models import OptionResourceTemplate, OptionUnit, Product, ProductOption
+from domain.finance.credit_note_models import CreditNote, CreditNoteLine
+from domain.finance.invoice_models import Invoice, InvoiceLine
+from domain.finance.payment_models import Payment, Refund
+from domain.finance.series_models import NumberSeries, NumberSeriesCounter
 from domain.ground.models import (
     Dispatch,
     DispatchCheckpoint,
@@ -36,8 +41,10 @@ from domain.ground.models import (
     Driver,
     Vehicle,
 )
+from domain.idempotency.models import IdempotencyRecord
 from domain.intents.models import WorkflowIntent
 from domain.outbox.models import OutboxDelivery, OutboxEvent
+from domain.pii.models import PiiAuditEvent, TravellerTravelDetails
 from domain.places.models import Place
 from domain.resources.hold_models import ResourceHold, ResourceHoldDate, ResourceHoldPickup
 from domain.resources.models import (
@@ -50,7 +57,10 @@ from domain.resources.models import (
 )
 
 __all__ = [
+    "ActionLedgerEntry",
+    "ActionRequest",
     "ApiKey",
+    "Approval",
     "AvailabilityCloseout",
     "AvailabilityHold",
     "AvailabilityRule",
@@ -64,6 +74,8 @@ __all__ = [
     "BookingOrigin",
     "BookingSupplierStatus",
     "BookingTraveller",
+    "CreditNote",
+    "CreditNoteLine",
     "Dispatch",
     "DispatchCheckpoint",
     "DispatchEvent",
@@ -71,18 +83,26 @@ __all__ = [
     "DispatchPassenger",
     "Driver",
     "Fulfillment",
+    "IdempotencyRecord",
+    "Invoice",
+    "InvoiceLine",
+    "NumberSeries",
+    "NumberSeriesCounter",
     "OptionResourceTemplate",
     "OptionUnit",
     "OutboxDelivery",
     "OutboxEvent",
+    "Payment",
     "PickupGroup",
     "PickupGroupMember",
     "PickupPoint",
+    "PiiAuditEvent",
     "Place",
     "Principal",
     "Product",
     "ProductOption",
     "Redemption",
+    "Refund",
     "Resource",
     "ResourceCloseout",
     "ResourceHold",
@@ -95,6 +115,7 @@ __all__ = [
     "SlotPickup",
     "SlotResource",
     "SlotResourceAssignment",
+    "TravellerTravelDetails",
     "Vehicle",
     "WorkflowIntent",
 ]

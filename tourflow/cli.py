@@ -21,6 +21,8 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="API keys for principals (staff, agent, workflow, reseller).")
 app.add_typer(keys_app, name="keys")
+pii_app = typer.Typer(help="Traveller PII: rotate the local KMS key, re-wrap envelopes.")
+app.add_typer(pii_app, name="pii")
 console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -141,6 +143,34 @@ def keys_revoke(api_key_id: Annotated[str, typer.Argument(help="The apik_... id.
         console.print(f"[red]error:[/] no active API key {api_key_id}")
         raise typer.Exit(1)
     console.print(f"revoked {api_key_id}")
+
+
+@pii_app.command("rotate-key")
+@friendly
+def pii_rotate_key() -> None:
+    """Add a new version to the local KMS keyring and make it current (old ones stay)."""
+    from tourflow.pii_ops import rotate_key
+
+    ref = rotate_key(get_settings())
+    console.print(
+        f"key {ref.key_id} version {ref.key_version} is current; now run: tourflow pii rewrap"
+    )
+
+
+@pii_app.command("rewrap")
+@friendly
+def pii_rewrap(
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per transaction.")] = 200,
+) -> None:
+    """Re-wrap every travel-details envelope under the current key version (online)."""
+    from tourflow.pii_ops import rewrap
+
+    report = asyncio.run(rewrap(get_settings(), batch_size=batch_size))
+    key = f"{report.current.key_id}/{report.current.key_version}"
+    console.print(f"re-wrapped {report.rewrapped} envelope(s) under {key}")
+    if report.remaining:
+        console.print(f"[yellow]{report.remaining} envelope(s) were busy; run rewrap again[/]")
+        raise typer.Exit(1)
 
 
 def main() -> None:

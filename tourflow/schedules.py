@@ -17,8 +17,11 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+from activities.finance import OverdueSweepInput
 from activities.intents import RedriveInput
 from workflows.intent_sweeper import SCHEDULE_ID, IntentSweeperWorkflow
+from workflows.invoice_overdue import SCHEDULE_ID as OVERDUE_SCHEDULE_ID
+from workflows.invoice_overdue import InvoiceOverdueSweepWorkflow
 from workflows.slot_horizon import SCHEDULE_ID as HORIZON_SCHEDULE_ID
 from workflows.slot_horizon import SlotHorizonSweepWorkflow
 
@@ -52,6 +55,21 @@ def slot_horizon_schedule(task_queue: str) -> Schedule:
     )
 
 
+def invoice_overdue_schedule(task_queue: str) -> Schedule:
+    """Every hour at :05 UTC, mark issued invoices past their due date overdue."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            InvoiceOverdueSweepWorkflow.run,
+            OverdueSweepInput(),
+            id=f"{OVERDUE_SCHEDULE_ID}-run",
+            task_queue=task_queue,
+            execution_timeout=timedelta(minutes=30),
+        ),
+        spec=ScheduleSpec(cron_expressions=["5 * * * *"]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
 async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> None:
     """Create a schedule, or bring an existing one up to date (idempotent)."""
     try:
@@ -73,3 +91,4 @@ async def ensure_all(client: Client, *, task_queue: str, sweep_every: timedelta)
     """Every schedule tourflow owns."""
     await ensure_intent_sweeper(client, task_queue=task_queue, every=sweep_every)
     await ensure_schedule(client, HORIZON_SCHEDULE_ID, slot_horizon_schedule(task_queue))
+    await ensure_schedule(client, OVERDUE_SCHEDULE_ID, invoice_overdue_schedule(task_queue))

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # else a key file (default <data_dir>/kms.key, created by `tourflow up`).
     kms_key: str | None = None
     kms_key_file: Path | None = None
+    # Approval-required status mutations: `kind:action` rules such as
+    # "agent:cancel,agent:override,workflow:*" (see domain.approvals.policy).
+    approval_policy: str = ""
+    approval_ttl_seconds: int = 86400
+    idempotency_ttl_seconds: int = 86400
     log_level: str = "INFO"
     outbox_poll_interval: float = 0.25
     intent_sweep_interval_seconds: int = 15

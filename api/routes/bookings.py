@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from api.approvals import OverrideGate, verb_gate
 from api.deps import PrincipalDep, RuntimeDep, SessionDep, require
+from api.redaction import redact
 from domain.auth.service import AuthenticatedPrincipal
 from domain.bookings import service
 from domain.bookings.models import (
@@ -255,7 +257,7 @@ async def create_booking(
 ) -> BookingOut:
     """Create a booking; capacity gates run in the same transaction (409 when sold out)."""
     booking = await service.create_booking(session, _spec(body), _ctx(runtime, principal))
-    return await booking_out(session, booking)
+    return redact(await booking_out(session, booking), principal)
 
 
 @router.get("", response_model=list[BookingOut])
@@ -279,7 +281,7 @@ async def list_bookings(
     stmt = select(Booking).order_by(Booking.id.desc()).limit(limit)
     if status:
         stmt = stmt.where(Booking.status == status)
-    return [BookingOut.model_validate(b) for b in (await session.scalars(stmt)).all()]
+    return redact([BookingOut.model_validate(b) for b in (await session.scalars(stmt)).all()], _)
 
 
 @router.get("/{booking_id}", response_model=BookingOut)
@@ -288,7 +290,7 @@ async def get_booking(booking_id: str, session: SessionDep, _: Reader) -> Bookin
     booking = await session.get(Booking, _id(booking_id))
     if booking is None:
         raise NotFound("booking_not_found", f"no booking {booking_id}")
-    return await booking_out(session, booking)
+    return redact(await booking_out(session, booking), _)
 
 
 VERBS = {
@@ -302,20 +304,34 @@ VERBS = {
 }
 
 
-@router.post("/{booking_id}/{verb}", response_model=BookingOut)
-async def status_verb(
-    booking_id: str,
-    verb: Literal["confirm", "cancel", "start", "complete", "expire", "hold", "await-payment"],
-    session: SessionDep,
-    runtime: RuntimeDep,
-    principal: PrincipalDep,
-    _: Writer,
-) -> BookingOut:
-    """Move along the status graph; an illegal move is 409 `invalid_transition`."""
-    booking = await service.change_status(
-        session, booking_id=_id(booking_id), target=VERBS[verb], ctx=_ctx(runtime, principal)
+def _verb_route(verb: str, target: str) -> None:
+    async def move(
+        booking_id: str,
+        session: SessionDep,
+        runtime: RuntimeDep,
+        principal: PrincipalDep,
+        _: Writer,
+        _gate: None = Depends(verb_gate(verb)),  # approval-required moves answer 202
+    ) -> BookingOut:
+        booking = await service.change_status(
+            session, booking_id=_id(booking_id), target=target, ctx=_ctx(runtime, principal)
+        )
+        return redact(await booking_out(session, booking), principal)
+
+    # One explicit route per verb (no catch-all), so /{id}/items, /{id}/notes ... stay free.
+    router.add_api_route(
+        f"/{{booking_id}}/{verb}",
+        move,
+        methods=["POST"],
+        response_model=BookingOut,
+        name=f"booking_{verb.replace('-', '_')}",
+        summary=f"Move the booking to {target}",
+        description="Along the status graph; an illegal move is 409 `invalid_transition`.",
     )
-    return await booking_out(session, booking)
+
+
+for _verb, _target in VERBS.items():
+    _verb_route(_verb, _target)
 
 
 @router.post("/{booking_id}/override", response_model=BookingOut)
@@ -326,6 +342,7 @@ async def override(
     runtime: RuntimeDep,
     principal: PrincipalDep,
     _: Overrider,
+    _gate: OverrideGate,
 ) -> BookingOut:
     """Set any status outside the graph (scope `bookings:override`, reason required, audited)."""
     booking = await service.override_status(
@@ -335,7 +352,7 @@ async def override(
         reason=body.reason,
         ctx=_ctx(runtime, principal),
     )
-    return await booking_out(session, booking)
+    return redact(await booking_out(session, booking), principal)
 
 
 @router.post("/{booking_id}/hold/extend", response_model=BookingOut)
@@ -364,4 +381,4 @@ async def extend_hold(
         await handle.execute_update("extend", {"hold_expires_at": expiry})
 
     defer_after_commit(session, wake_hold_workflow)
-    return await booking_out(session, booking)
+    return redact(await booking_out(session, booking), principal)

@@ -91,7 +91,9 @@ class Context:
     default_hold_ttl: timedelta = timedelta(minutes=30)
 
 
-def _event(session: AsyncSession, booking: Booking, event_type: str, **extra: Any) -> None:
+def emit_booking_event(
+    session: AsyncSession, booking: Booking, event_type: str, **extra: Any
+) -> None:
     record_event(
         session,
         aggregate_type="booking",
@@ -170,6 +172,33 @@ def _validate(spec: BookingSpec) -> None:
                 )
 
 
+_REFS = (
+    ("product_id", "products", "product_not_found"),
+    ("option_id", "product_options", "option_not_found"),
+    ("unit_id", "option_units", "unit_not_found"),
+    ("slot_id", "availability_slots", "slot_not_found"),
+    ("pickup_id", "slot_pickups", "slot_pickup_not_found"),
+)
+
+
+async def check_item_refs(session: AsyncSession, items: list[ItemSpec]) -> None:
+    """404 for any product, option, unit, slot or pickup an item names that does not exist."""
+    for attr, table, code in _REFS:
+        wanted = {getattr(i, attr) for i in items if getattr(i, attr)}
+        if not wanted:
+            continue
+        found = set(
+            (
+                await session.scalars(
+                    text(f"SELECT id FROM {table} WHERE id = ANY(:ids)"), {"ids": list(wanted)}
+                )
+            ).all()
+        )
+        missing = sorted(wanted - found)
+        if missing:
+            raise NotFound(code, f"{attr.removesuffix('_id')} {missing[0]} does not exist")
+
+
 async def create_booking(session: AsyncSession, spec: BookingSpec, ctx: Context) -> Booking:
     """Write the booking, its lines, travellers and origin, and pass the capacity gates.
 
@@ -177,6 +206,7 @@ async def create_booking(session: AsyncSession, spec: BookingSpec, ctx: Context)
     gets `hold_expires_at` and an intent for its `booking-hold:{id}` workflow.
     """
     _validate(spec)
+    await check_item_refs(session, spec.items)
     seq = await session.scalar(text("SELECT nextval('booking_number_seq')"))
     booking = Booking(
         number=f"TF-{seq:06d}",
@@ -217,7 +247,7 @@ async def create_booking(session: AsyncSession, spec: BookingSpec, ctx: Context)
         )
     )
     await session.flush()
-    _event(session, booking, "booking.created")
+    emit_booking_event(session, booking, "booking.created")
     log_activity(session, booking.id, "created", ctx, status=spec.status)
     if spec.status != "draft":
         await _allocate(
@@ -318,7 +348,7 @@ def _emit_status_event(session: AsyncSession, booking: Booking, previous: str) -
         "on_hold": "booking.held",
         "awaiting_payment": "booking.awaiting_payment",
     }
-    _event(session, booking, names[booking.status], previous_status=previous)
+    emit_booking_event(session, booking, names[booking.status], previous_status=previous)
 
 
 async def _cascade(
@@ -365,6 +395,7 @@ async def _cascade(
         )
     if target in rules.RELEASING:
         await release_allocations(session, booking_id=booking.id)
+        await _revoke_issued_fulfillments(session, booking, target, ctx)
     elif target == "confirmed":
         await set_allocation_status(session, booking_id=booking.id, status="confirmed")
     elif target == "completed":
@@ -387,6 +418,28 @@ async def _cascade(
                 signal_name="settle",
                 signal_input={"status": target},
             ),
+        )
+
+
+async def _revoke_issued_fulfillments(
+    session: AsyncSession, booking: Booking, target: str, ctx: Context
+) -> None:
+    # Vouchers of a cancelled or expired booking must not stay valid at the gate.
+    from domain.bookings.fulfillment_models import Fulfillment
+    from domain.bookings.fulfillments import revoke_fulfillment
+
+    issued = await session.scalars(
+        select(Fulfillment.id)
+        .where(Fulfillment.booking_id == booking.id, Fulfillment.status == "issued")
+        .order_by(Fulfillment.id)
+    )
+    for fulfillment_id in issued.all():
+        await revoke_fulfillment(
+            session,
+            booking_id=booking.id,
+            fulfillment_id=fulfillment_id,
+            reason=f"booking {target}",
+            ctx=ctx,
         )
 
 
@@ -418,7 +471,7 @@ async def override_status(
         previous=previous,
         target=target,
     )
-    _event(
+    emit_booking_event(
         session,
         booking,
         "booking.status_overridden",

@@ -32,3 +32,42 @@ async def test_openapi_docs_are_served_and_declare_bearer_auth(http):
     spec = (await http.get("/openapi.json")).json()
     assert "/v1/me" in spec["paths"]
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+async def test_the_app_runs_its_lifespan_through_every_middleware(runtime, monkeypatch):
+    """`tourflow api` builds the app without a runtime; the ASGI lifespan must set one up."""
+    import asyncio
+    from contextlib import asynccontextmanager
+
+    import api.app as app_module
+
+    @asynccontextmanager
+    async def fake_resolve():
+        yield runtime
+
+    monkeypatch.setattr(app_module, "resolve_runtime", fake_resolve)
+    app = app_module.create_app()
+    inbox: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+    sent: list[str] = []
+
+    async def receive():
+        return await inbox.get()
+
+    async def send(message):
+        sent.append(message["type"])
+
+    await inbox.put({"type": "lifespan.startup"})
+    server = asyncio.create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
+    )
+    for _ in range(500):
+        if sent or server.done():
+            break
+        await asyncio.sleep(0.01)
+    assert sent == ["lifespan.startup.complete"], server.exception() if server.done() else sent
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert (await client.get("/readyz")).status_code == 200
+    await inbox.put({"type": "lifespan.shutdown"})
+    await asyncio.wait_for(server, 5)
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]

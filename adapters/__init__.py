@@ -1,0 +1,1 @@
+"""Clients of external providers (KMS, ...), each behind a small interface."""

@@ -1,0 +1,1 @@
+"""The action ledger: approval-required mutations, their approvals and their executions."""

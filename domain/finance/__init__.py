@@ -1,0 +1,1 @@
+"""Finance: invoices, number series, credit notes, payments and refunds."""

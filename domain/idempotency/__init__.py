@@ -1,0 +1,1 @@
+"""Idempotency-Key records: one stored response per (principal, key), replayed until expiry."""

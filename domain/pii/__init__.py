@@ -1,0 +1,1 @@
+"""Traveller PII: KMS-enveloped travel details, their audit trail and key rotation."""
