@@ -51,10 +51,11 @@ def mask_all(value: str) -> str:
 
 
 MASKERS: dict[str, Callable[[str], str]] = {
-    **dict.fromkeys(("email", "buyer_email", "contact_email"), mask_email),
+    **dict.fromkeys(("email", "buyer_email", "contact_email", "bill_to_email"), mask_email),
     **dict.fromkeys(("phone", "buyer_phone", "contact_phone", "mobile"), mask_phone),
     **dict.fromkeys(
-        ("first_name", "last_name", "full_name", "buyer_name", "contact_name"), mask_name
+        ("first_name", "last_name", "full_name", "buyer_name", "contact_name", "bill_to_name"),
+        mask_name,
     ),
     **dict.fromkeys(
         (

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from api.deps import SessionDep, require
 from api.fields import LongText, Medium, Name, Ref
+from api.redaction import redact
 from domain.auth.service import AuthenticatedPrincipal
 from domain.errors import NotFound
 from domain.finance import invoices as service
@@ -162,7 +163,7 @@ async def create_invoice(body: InvoiceIn, session: SessionDep, _: Writer) -> Inv
     )
     if body.issue:
         invoice = await service.issue_invoice(session, invoice_id=invoice.id, spec=issue)
-    return await invoice_out(session, invoice)
+    return redact(await invoice_out(session, invoice), _)
 
 
 @router.get("", response_model=list[InvoiceOut], summary="List invoices")
@@ -182,7 +183,7 @@ async def list_invoices(
         stmt = stmt.where(Invoice.status == status)
     if kind:
         stmt = stmt.where(Invoice.kind == kind)
-    return [InvoiceOut.model_validate(x) for x in (await session.scalars(stmt)).all()]
+    return redact([InvoiceOut.model_validate(x) for x in (await session.scalars(stmt)).all()], _)
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut, summary="One invoice")
@@ -191,7 +192,7 @@ async def get_invoice(invoice_id: str, session: SessionDep, _: Reader) -> Invoic
     invoice = await session.get(Invoice, _id(invoice_id))
     if invoice is None:
         raise NotFound("invoice_not_found", f"no invoice {invoice_id}")
-    return await invoice_out(session, invoice)
+    return redact(await invoice_out(session, invoice), _)
 
 
 @router.post("/{invoice_id}/issue", response_model=InvoiceOut, summary="Issue a draft")
@@ -202,14 +203,14 @@ async def issue_invoice(
     invoice = await service.issue_invoice(
         session, invoice_id=_id(invoice_id), spec=_issue_spec(body)
     )
-    return await invoice_out(session, invoice)
+    return redact(await invoice_out(session, invoice), _)
 
 
 @router.post("/{invoice_id}/void", response_model=InvoiceOut, summary="Void an unpaid invoice")
 async def void_invoice(invoice_id: str, body: VoidIn, session: SessionDep, _: Writer) -> InvoiceOut:
     """409 `invoice_has_payments`: a paid invoice is credited, never voided."""
     invoice = await service.void_invoice(session, invoice_id=_id(invoice_id), reason=body.reason)
-    return await invoice_out(session, invoice)
+    return redact(await invoice_out(session, invoice), _)
 
 
 @router.post(
@@ -224,4 +225,4 @@ async def apply_external_number(
     invoice = await service.apply_external_allocation(
         session, invoice_id=_id(invoice_id), number=body.number, external_ref=body.external_ref
     )
-    return await invoice_out(session, invoice)
+    return redact(await invoice_out(session, invoice), _)

@@ -253,3 +253,14 @@ async def test_unusable_but_well_formed_input_is_400_never_500(http, writer):
         headers=writer,
     )
     assert (r.status_code, r.json()["code"]) == (400, "invalid_issue_date")
+
+
+async def test_bill_to_contact_is_masked_without_pii_reveal(http, writer, make_key):
+    await make_series(http, writer)
+    inv = await issued(http, writer, bill_to_name="Grace Hopper", bill_to_email="grace@example.com")
+    assert "Grace" not in str(inv) and "grace@example.com" not in str(inv)
+    listed = (await http.get("/v1/finance/invoices", headers=writer)).json()
+    assert "grace@example.com" not in str(listed)
+    revealer = bearer(await make_key("finance:read", "pii:reveal"))
+    shown = (await http.get(f"/v1/finance/invoices/{inv['id']}", headers=revealer)).json()
+    assert (shown["bill_to_name"], shown["bill_to_email"]) == ("Grace Hopper", "grace@example.com")
