@@ -21,11 +21,13 @@ from activities.bookings import BookingActivities
 from activities.finance import FinanceActivities
 from activities.intents import IntentActivities
 from activities.resource_holds import ResourceHoldActivities
+from domain.bookings.payment_subscriber import booking_payment_subscribers
 from domain.finance.subscribers import finance_subscribers
 from domain.intents.dispatcher import IntentDispatcher
 from domain.outbox.relay import OutboxRelay
 from domain.outbox.subscribers import Subscriber
 from tourflow.schedules import ensure_all
+from tourflow.settings import DEFAULT_TASK_QUEUE
 from tourflow.temporal import TemporalClientProvider, ensure_search_attributes
 from workflows.availability_hold import AvailabilityHoldExpiryWorkflow
 from workflows.booking_hold import BookingHoldWorkflow
@@ -47,9 +49,9 @@ WORKFLOWS: list[type] = [
 ]
 
 
-def subscribers() -> list[Subscriber]:
+def subscribers(task_queue: str = DEFAULT_TASK_QUEUE) -> list[Subscriber]:
     """Every module's outbox subscribers (each module adds its own here)."""
-    return [*finance_subscribers()]
+    return [*finance_subscribers(), *booking_payment_subscribers(task_queue)]
 
 
 def activities(
@@ -104,7 +106,7 @@ async def run(
     await ensure_search_attributes(client)
     await ensure_all(client, task_queue=task_queue, sweep_every=sweep_every)
     dispatcher = IntentDispatcher(factory, TemporalClientProvider.of(client))
-    relay = OutboxRelay(factory, subscribers(), after_commit=dispatcher.dispatch)
+    relay = OutboxRelay(factory, subscribers(task_queue), after_commit=dispatcher.dispatch)
     worker = build_worker(client, factory, task_queue=task_queue)
     # Catch up on intents left by a crash or an outage right away, not at the next tick.
     await dispatcher.redrive(older_than=timedelta(0))

@@ -19,6 +19,7 @@ from api.routes import (
     booking_records,
     bookings,
     catalog,
+    finance_collection,
     finance_credit_notes,
     finance_invoices,
     finance_payments,
@@ -78,6 +79,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         finance_invoices,
         finance_credit_notes,
         finance_payments,
+        finance_collection,
         pii,
         approvals,
     ):

@@ -28,6 +28,12 @@ from domain.bookings.models import (
     BookingTraveller,
 )
 from domain.catalog.models import OptionResourceTemplate, OptionUnit, Product, ProductOption
+from domain.finance.collection_models import (
+    PaymentSchedule,
+    PaymentScheduleLine,
+    PaymentSession,
+    ProcessorEvent,
+)
 from domain.finance.credit_note_models import CreditNote, CreditNoteLine
 from domain.finance.invoice_models import Invoice, InvoiceLine
 from domain.finance.payment_models import Payment, Refund
@@ -93,12 +99,16 @@ __all__ = [
     "OutboxDelivery",
     "OutboxEvent",
     "Payment",
+    "PaymentSchedule",
+    "PaymentScheduleLine",
+    "PaymentSession",
     "PickupGroup",
     "PickupGroupMember",
     "PickupPoint",
     "PiiAuditEvent",
     "Place",
     "Principal",
+    "ProcessorEvent",
     "Product",
     "ProductOption",
     "Redemption",

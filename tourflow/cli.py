@@ -87,6 +87,26 @@ def worker() -> None:
     worker_module.main()
 
 
+@app.command("sim-processor")
+@friendly
+def sim_processor(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8790,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+) -> None:
+    """Serve the simulated card processor (signs webhooks with TOURFLOW_PAYMENT_WEBHOOK_SECRET)."""
+    import uvicorn
+
+    from adapters.payments.sim_processor import create_sim_app
+    from tourflow.embedded import ensure_port_free
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    ensure_port_free(port, host, "--port")
+    uvicorn.run(
+        create_sim_app(settings.payment_webhook_secret), host=host, port=port, log_config=None
+    )
+
+
 @app.command()
 @friendly
 def migrate() -> None:

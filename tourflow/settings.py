@@ -44,6 +44,20 @@ class Settings(BaseSettings):
     outbox_poll_interval: float = 0.25
     intent_sweep_interval_seconds: int = 15
     booking_hold_ttl_seconds: int = 1800
+    # Payment collection: the card processor (the simulated one by default), the secret
+    # its webhooks are signed with, where it calls back, and bank-transfer details.
+    payment_processor_url: str = "http://127.0.0.1:8790"
+    payment_webhook_secret: str = "tourflow-dev-webhook-secret"  # noqa: S105 (dev default)
+    payment_webhook_base_url: str | None = None
+    bank_transfer_iban: str = "XX00 0000 0000 0000 0000 00"
+    bank_transfer_beneficiary: str = "tourflow operator"
+
+    @property
+    def resolved_webhook_base_url(self) -> str:
+        """Where processors reach the API (defaults to the API's own host and port)."""
+        return (self.payment_webhook_base_url or f"http://{self.api_host}:{self.api_port}").rstrip(
+            "/"
+        )
 
     @property
     def resolved_data_dir(self) -> Path:

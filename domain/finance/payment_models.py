@@ -15,7 +15,11 @@ PAYMENT_STATUSES = ("recorded", "void")
 
 
 class Payment(TypeIdPk, Timestamps, Base):
-    """A recorded transfer of money. `idempotency_key` makes recording it retry-safe."""
+    """A recorded transfer of money. `idempotency_key` makes recording it retry-safe.
+
+    Inbound money is applied to an invoice, or (collected through a payment session
+    before any invoice exists) to a booking.
+    """
 
     __tablename__ = "payments"
     id_prefix = "pay"
@@ -28,7 +32,7 @@ class Payment(TypeIdPk, Timestamps, Base):
     booking_id: Mapped[str | None] = mapped_column(ForeignKey("bookings.id"), index=True)
     # Suppliers live in distribution: an indexed text id, validated by the service.
     supplier_id: Mapped[str | None] = mapped_column(String(90), index=True)
-    # Reserved for payment schedules (a later issue): the schedule line this pays.
+    # The payment schedule line (bpsl) this pays, when collected against one.
     schedule_line_id: Mapped[str | None] = mapped_column(String(90), index=True)
     amount_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
@@ -46,7 +50,8 @@ class Payment(TypeIdPk, Timestamps, Base):
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refunded"),
         CheckConstraint(
-            "(direction = 'inbound' AND invoice_id IS NOT NULL AND supplier_id IS NULL)"
+            "(direction = 'inbound' AND (invoice_id IS NOT NULL OR booking_id IS NOT NULL)"
+            " AND supplier_id IS NULL)"
             " OR (direction = 'outbound' AND supplier_id IS NOT NULL AND invoice_id IS NULL)",
             name="counterparty",
         ),

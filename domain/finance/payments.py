@@ -196,6 +196,20 @@ async def record_payment(
     return recorded
 
 
+async def record_booking_payment(session: AsyncSession, spec: PaymentSpec) -> Recorded:
+    """Record inbound money collected for a booking before (or without) an invoice."""
+    if not spec.booking_id or spec.invoice_id is not None:
+        raise BadRequest("booking_required", "a booking payment names its booking only")
+    existing = await _by_key(session, spec.idempotency_key)
+    if existing is not None:
+        return _replay(existing, spec, "inbound")
+    _validate(spec)
+    recorded = await _insert(session, spec, "inbound")
+    if recorded.created:
+        _emit(session, recorded.payment, "payment.recorded")
+    return recorded
+
+
 async def record_supplier_payment(session: AsyncSession, spec: PaymentSpec) -> Recorded:
     """Record an outbound payment to a supplier (optionally for a booking)."""
     if not spec.supplier_id:

@@ -1,0 +1,1 @@
+"""Payment starters (the seam processors plug into) and the simulated card processor."""

@@ -1,0 +1,256 @@
+"""Payment sessions: start one against a target through a starter, apply processor events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.payments.base import PaymentStarter, StartRequest
+from domain.bookings.models import Booking
+from domain.errors import BadRequest, Conflict, NotFound
+from domain.finance import collection_plan as rules
+from domain.finance import payments, schedules, transitions
+from domain.finance.collection_models import (
+    SESSION_METHODS,
+    PaymentScheduleLine,
+    PaymentSession,
+    ProcessorEvent,
+)
+from domain.finance.invoice_models import Invoice
+from domain.ids import new_id
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSpec:
+    """Start collecting `amount_minor` (default: what the target owes) by `method`."""
+
+    method: str
+    target_kind: str
+    target_id: str
+    idempotency_key: str
+    amount_minor: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    booking_id: str | None
+    invoice_id: str | None
+    line_ids: list[str]
+    amount_minor: int
+    currency: str
+    description: str
+
+
+def _amount(spec: SessionSpec, owed: int) -> int:
+    if spec.amount_minor is not None and spec.amount_minor != owed:
+        raise BadRequest(
+            "amount_mismatch",
+            f"this target collects {owed}",
+            amount_minor=spec.amount_minor,
+            owed_minor=owed,
+        )
+    return owed
+
+
+async def _line_target(session: AsyncSession, spec: SessionSpec) -> _Target:
+    line = await session.get(PaymentScheduleLine, spec.target_id)
+    if line is None:
+        raise NotFound("schedule_line_not_found", f"no schedule line {spec.target_id}")
+    if line.status != "due":
+        raise Conflict("line_not_due", f"schedule line {line.id} is {line.status}")
+    amount = _amount(spec, line.amount_minor)
+    return _Target(line.booking_id, None, [line.id], amount, line.currency, f"{line.kind} payment")
+
+
+async def _booking_target(session: AsyncSession, spec: SessionSpec, now: datetime) -> _Target:
+    booking = await session.get(Booking, spec.target_id)
+    if booking is None:
+        raise NotFound("booking_not_found", f"no booking {spec.target_id}")
+    try:
+        _, lines = await schedules.schedule_of(session, booking.id)
+    except NotFound:
+        lines = []
+    if not lines:
+        if spec.amount_minor is None:
+            raise BadRequest("amount_required", "a booking without a schedule needs an amount")
+        return _Target(booking.id, None, [], spec.amount_minor, booking.currency, "booking")
+    collect = rules.lines_to_collect([schedules.view(x) for x in lines], as_of=now.date())
+    if not collect:
+        raise Conflict("nothing_due", f"booking {booking.id} has nothing left to collect")
+    amount = _amount(spec, sum(x.amount_minor for x in collect))
+    ids = [x.id for x in collect]
+    return _Target(booking.id, None, ids, amount, booking.currency, f"booking {booking.number}")
+
+
+async def _invoice_target(session: AsyncSession, spec: SessionSpec) -> _Target:
+    invoice = await session.get(Invoice, spec.target_id)
+    if invoice is None:
+        raise NotFound("invoice_not_found", f"no invoice {spec.target_id}")
+    owed = transitions.outstanding(
+        total_minor=invoice.total_minor,
+        credited_minor=invoice.credited_minor,
+        paid_minor=invoice.paid_minor,
+    )
+    if invoice.status not in payments.PAYABLE or owed <= 0:
+        raise Conflict("invoice_not_payable", f"invoice {invoice.id} owes nothing collectable")
+    amount = _amount(spec, owed)
+    return _Target(invoice.booking_id, invoice.id, [], amount, invoice.currency, "invoice")
+
+
+async def _resolve(session: AsyncSession, spec: SessionSpec, now: datetime) -> _Target:
+    if spec.target_kind == "schedule_line":
+        return await _line_target(session, spec)
+    if spec.target_kind == "booking":
+        return await _booking_target(session, spec, now)
+    if spec.target_kind == "invoice":
+        return await _invoice_target(session, spec)
+    raise BadRequest("unsupported_target", f"cannot collect against {spec.target_kind!r}")
+
+
+async def start_session(
+    session: AsyncSession,
+    spec: SessionSpec,
+    *,
+    starters: Mapping[str, PaymentStarter],
+    now: datetime | None = None,
+) -> tuple[PaymentSession, bool]:
+    """Open a session and start it with the method's starter; a retried key returns it."""
+    now = now or datetime.now(UTC)
+    existing = await session.scalar(
+        select(PaymentSession).where(PaymentSession.idempotency_key == spec.idempotency_key)
+    )
+    if existing is not None:
+        if (existing.target_kind, existing.target_id, existing.method) != (
+            spec.target_kind,
+            spec.target_id,
+            spec.method,
+        ):
+            raise Conflict(
+                "idempotency_key_reused",
+                "this key started a different payment session",
+                payment_session_id=existing.id,
+            )
+        return existing, False
+    if spec.method not in SESSION_METHODS or spec.method not in starters:
+        raise BadRequest("invalid_method", f"method must be one of {sorted(starters)}")
+    target = await _resolve(session, spec, now)
+    row = PaymentSession(
+        idempotency_key=spec.idempotency_key,
+        method=spec.method,
+        target_kind=spec.target_kind,
+        target_id=spec.target_id,
+        booking_id=target.booking_id,
+        invoice_id=target.invoice_id,
+        schedule_line_ids=target.line_ids,
+        amount_minor=target.amount_minor,
+        currency=target.currency,
+        status="pending",
+        reference=f"TF-{uuid.uuid4().hex[:12].upper()}",
+    )
+    started = await starters[spec.method].start(
+        StartRequest(row.id, row.reference, row.amount_minor, row.currency, target.description)
+    )
+    row.provider, row.provider_ref, row.next_action = (
+        started.provider,
+        started.provider_ref,
+        started.next_action,
+    )
+    session.add(row)
+    await session.flush()
+    return row, True
+
+
+def _field(data: Mapping[str, Any], name: str) -> Any:
+    if name not in data:
+        raise BadRequest("invalid_event", f"the event has no {name!r}")
+    return data[name]
+
+
+async def apply_processor_event(
+    session: AsyncSession, *, processor: str, event: Mapping[str, Any], now: datetime | None = None
+) -> str:
+    """Apply a verified processor event once: `applied`, `failed`, `duplicate` or `ignored`.
+
+    On `charge.succeeded`, in the caller's transaction: the payment is recorded (against
+    the invoice, else the booking), the schedule lines it covers are marked paid and
+    `booking_payment_schedule.paid` is recorded in the outbox.
+    """
+    now = now or datetime.now(UTC)
+    event_id, event_type = str(_field(event, "id")), str(_field(event, "type"))
+    data = _field(event, "data")
+    if not isinstance(data, Mapping):
+        raise BadRequest("invalid_event", "the event's data is an object")
+    session_id = str(_field(data, "reference"))
+    inserted = await session.scalar(
+        insert(ProcessorEvent)
+        .values(
+            id=new_id(ProcessorEvent.id_prefix),
+            processor=processor,
+            event_id=event_id,
+            event_type=event_type,
+            session_id=session_id,
+            payload=dict(event),
+        )
+        .on_conflict_do_nothing(index_elements=["processor", "event_id"])
+        .returning(ProcessorEvent.id)
+    )
+    if inserted is None:
+        return "duplicate"
+    row = await session.scalar(
+        select(PaymentSession).where(PaymentSession.id == session_id).with_for_update()
+    )
+    if row is None:
+        raise NotFound("payment_session_not_found", f"no payment session {session_id}")
+    if row.provider_ref is not None and data.get("session_id") != row.provider_ref:
+        raise BadRequest("session_mismatch", "the event names another processor session")
+    if event_type == "charge.failed":
+        if row.status == "pending":
+            row.status, row.failure_reason = "failed", str(data.get("failure_reason") or "")
+            await session.flush()
+            return "failed"
+        return "ignored"
+    if event_type != "charge.succeeded" or row.status == "succeeded":
+        return "ignored"
+    if (data.get("amount_minor"), data.get("currency")) != (row.amount_minor, row.currency):
+        raise Conflict("amount_mismatch", "the charge differs from the payment session")
+    await _record(session, row, charge_id=str(data.get("charge_id") or event_id), now=now)
+    return "applied"
+
+
+async def _record(
+    session: AsyncSession, row: PaymentSession, *, charge_id: str, now: datetime
+) -> None:
+    spec = payments.PaymentSpec(
+        amount_minor=row.amount_minor,
+        currency=row.currency,
+        method=row.method,
+        idempotency_key=f"payment-session:{row.id}",
+        invoice_id=row.invoice_id,
+        booking_id=row.booking_id if row.invoice_id is None else None,
+        schedule_line_id=row.schedule_line_ids[0] if len(row.schedule_line_ids) == 1 else None,
+        reference=charge_id,
+        note=f"payment session {row.id}",
+        received_at=now,
+    )
+    if row.invoice_id is not None:
+        recorded = await payments.record_payment(session, spec, now=now)
+    else:
+        recorded = await payments.record_booking_payment(session, spec)
+    row.status, row.payment_id, row.completed_at = "succeeded", recorded.payment.id, now
+    if row.booking_id and row.schedule_line_ids:
+        await schedules.mark_paid(
+            session,
+            booking_id=row.booking_id,
+            line_ids=row.schedule_line_ids,
+            payment_id=recorded.payment.id,
+            session_id=row.id,
+            now=now,
+        )
+    await session.flush()
