@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
+from activities.bookings import BookingHoldState
 from adapters.payments import signing
 from adapters.payments.sim_processor import create_sim_app
 from api.app import create_app
@@ -151,8 +152,9 @@ async def _charge(stack: Stack, pses: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _wait_expired(stack: Stack, booking: Booking) -> None:
-    handle = (await stack.runtime.temporal.get()).get_workflow_handle_for(
-        BookingHoldWorkflow.run, service.hold_workflow_id(booking.id)
+    client = await stack.runtime.temporal.get()
+    handle = client.get_workflow_handle(
+        service.hold_workflow_id(booking.id), result_type=BookingHoldState
     )
     state = await asyncio.wait_for(handle.result(), timeout=30)
     assert state.status == "expired"
