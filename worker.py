@@ -18,21 +18,43 @@ from temporalio.worker import Worker
 
 from activities.availability import AvailabilityActivities
 from activities.bookings import BookingActivities
+from activities.channel_push import ChannelPushActivities
+from activities.distribution import DistributionActivities
 from activities.finance import FinanceActivities
+from activities.finance_reminders import ReminderActivities
 from activities.intents import IntentActivities
+from activities.reconciliation import ReconciliationActivities
+from activities.reserve import ReserveActivities
 from activities.resource_holds import ResourceHoldActivities
+from activities.settlement import SettlementActivities
 from domain.bookings.payment_subscriber import booking_payment_subscribers
+from domain.channel_push.subscribers import channel_push_subscribers
+from domain.distribution.channel_bookings import distribution_subscribers
 from domain.finance.subscribers import finance_subscribers
 from domain.intents.dispatcher import IntentDispatcher
 from domain.outbox.relay import OutboxRelay
 from domain.outbox.subscribers import Subscriber
+from tourflow.observability.interceptor import OutcomeMetricsInterceptor
 from tourflow.schedules import ensure_all
 from tourflow.settings import DEFAULT_TASK_QUEUE
 from tourflow.temporal import TemporalClientProvider, ensure_search_attributes
+from workflows.allotment_release import AllotmentReleaseWorkflow
+from workflows.allotment_release_sweep import AllotmentReleaseSweepWorkflow
 from workflows.availability_hold import AvailabilityHoldExpiryWorkflow
 from workflows.booking_hold import BookingHoldWorkflow
+from workflows.channel_booking_push import ChannelBookingPushWorkflow
+from workflows.channel_queue_push import ChannelQueuePushWorkflow
+from workflows.channel_reconciliation import (
+    ChannelPeriodTickWorkflow,
+    ChannelReconciliationWorkflow,
+    ChannelScheduleSyncWorkflow,
+)
+from workflows.channel_settlement import ChannelSettlementWorkflow
+from workflows.channel_webhook import ChannelWebhookWorkflow
 from workflows.intent_sweeper import IntentSweeperWorkflow
 from workflows.invoice_overdue import InvoiceOverdueSweepWorkflow
+from workflows.payment_reminders import PaymentReminderSweepWorkflow
+from workflows.reserve import ReserveWorkflow
 from workflows.resource_hold_cutoff import ResourceHoldCutoffWorkflow
 from workflows.slot_horizon import SlotHorizonSweepWorkflow, SlotHorizonWorkflow
 
@@ -46,12 +68,28 @@ WORKFLOWS: list[type] = [
     ResourceHoldCutoffWorkflow,
     BookingHoldWorkflow,
     InvoiceOverdueSweepWorkflow,
+    PaymentReminderSweepWorkflow,
+    ReserveWorkflow,
+    ChannelBookingPushWorkflow,
+    ChannelQueuePushWorkflow,
+    AllotmentReleaseWorkflow,
+    AllotmentReleaseSweepWorkflow,
+    ChannelWebhookWorkflow,
+    ChannelReconciliationWorkflow,
+    ChannelSettlementWorkflow,
+    ChannelPeriodTickWorkflow,
+    ChannelScheduleSyncWorkflow,
 ]
 
 
 def subscribers(task_queue: str = DEFAULT_TASK_QUEUE) -> list[Subscriber]:
     """Every module's outbox subscribers (each module adds its own here)."""
-    return [*finance_subscribers(), *booking_payment_subscribers(task_queue)]
+    return [
+        *finance_subscribers(),
+        *booking_payment_subscribers(task_queue),
+        *channel_push_subscribers(task_queue),
+        *distribution_subscribers(),
+    ]
 
 
 def activities(
@@ -67,6 +105,12 @@ def activities(
         ResourceHoldActivities(factory).release_at_cutoff,
         BookingActivities(factory, task_queue).expire_if_due,
         FinanceActivities(factory).mark_overdue_batch,
+        ReminderActivities(factory).send_reminder_page,
+        *ReserveActivities(factory, task_queue, after_commit=dispatcher.dispatch).all(),
+        *ChannelPushActivities(factory).all(),
+        *DistributionActivities(factory, task_queue, after_commit=dispatcher.dispatch).all(),
+        *ReconciliationActivities(factory, task_queue, after_commit=dispatcher.dispatch).all(),
+        *SettlementActivities(factory).all(),
     ]
 
 
@@ -90,6 +134,7 @@ def build_worker(
         workflows=[*WORKFLOWS, *extra_workflows],
         activities=[*activities(dispatcher, factory, task_queue), *extra_activities],
         disable_eager_activity_execution=True,
+        interceptors=[OutcomeMetricsInterceptor()],  # tracing comes with the client
     )
 
 
@@ -120,7 +165,10 @@ async def run(
 
 def main() -> None:
     """Entry point of `tourflow worker`."""
+    from tourflow.observability.server import start_worker_metrics_server
     from tourflow.runtime import resolve_runtime
+
+    start_worker_metrics_server()
 
     async def _main() -> None:
         stop = asyncio.Event()

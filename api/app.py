@@ -10,7 +10,12 @@ from fastapi import FastAPI
 from api.approvals import install_approval_handlers
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
+from api.metrics import MetricsMiddleware
+from api.metrics import router as metrics_router
 from api.middleware import RequestIdMiddleware
+from api.octo import booking_routes as octo_bookings
+from api.octo import routes as octo
+from api.octo.errors import install_octo_handlers
 from api.routes import (
     approvals,
     availability,
@@ -19,20 +24,37 @@ from api.routes import (
     booking_records,
     bookings,
     catalog,
+    channel_push,
+    distribution_channels,
+    distribution_commercial,
+    distribution_inventory,
+    distribution_suppliers,
+    distribution_webhooks,
     finance_collection,
     finance_credit_notes,
+    finance_fx,
+    finance_guarantees,
     finance_invoices,
     finance_payments,
+    finance_profitability,
+    finance_renditions,
     finance_series,
+    finance_supplier_invoices,
+    finance_tax,
     ground,
     health,
     me,
     ops,
     pii,
     places,
+    quotes,
+    reconciliation,
+    reservation_plans,
     resources,
+    settlement,
     slot_resources,
 )
+from tourflow.observability.tracing import instrument_app
 from tourflow.runtime import Runtime, resolve_runtime
 
 
@@ -59,8 +81,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         app.state.runtime = runtime  # usable without a lifespan (tests over ASGITransport)
     install_error_handlers(app)
     install_approval_handlers(app)
+    install_octo_handlers(app)
     app.add_middleware(IdempotencyMiddleware)  # inside RequestId: errors carry the id
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware)  # outermost: times the whole request
+    app.include_router(metrics_router)
+    instrument_app(app)  # OpenTelemetry, only when an exporter is configured
     for module in (
         health,
         me,
@@ -80,8 +106,26 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         finance_credit_notes,
         finance_payments,
         finance_collection,
+        finance_guarantees,
+        finance_tax,
+        finance_fx,
+        finance_renditions,
+        finance_supplier_invoices,
+        finance_profitability,
         pii,
         approvals,
+        quotes,
+        reservation_plans,
+        octo,
+        octo_bookings,
+        channel_push,
+        distribution_channels,
+        distribution_commercial,
+        distribution_inventory,
+        distribution_suppliers,
+        distribution_webhooks,
+        reconciliation,
+        settlement,
     ):
         app.include_router(module.router)
     return app

@@ -9,7 +9,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tourflow.logs import request_id_var
+from tourflow.logs import request_id_var, request_scope_var
 
 log = logging.getLogger("tourflow.api.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -28,6 +28,7 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else f"req_{uuid.uuid4().hex}"
         token = request_id_var.set(request_id)
+        scope_token = request_scope_var.set(scope)  # lines logged later read its path params
         started = time.perf_counter()
         status = 500
 
@@ -51,4 +52,5 @@ class RequestIdMiddleware:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )
+            request_scope_var.reset(scope_token)
             request_id_var.reset(token)

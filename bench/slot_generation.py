@@ -1,6 +1,6 @@
 """P7: slot generation, N rules x 1 year, against a bulk COPY of the very same rows.
 
-Run: python -m bench slot_generation [--rules 1000] [--repeat 3]
+Run: python -m bench slot_generation [--rules 1000] [--repeat 2] [--quick]
 tourflow's figure is the full service path (RRULE expansion with DST handling, closeout
 lookup, idempotent insert, one outbox event per slot) in slots per second; the baseline
 COPYs the rows it produced into a twin table, which is the floor any generator pays.
@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import date, time
+from typing import Any
 
 import psycopg
 from sqlalchemy import text
 
-from bench.common import Figure, Stopwatch, report, scratch_database, summarise
+from bench.common import Metric, Stopwatch, measure, repeats, scratch_database
 from domain.availability.generation import generate_availability_slots
 from domain.availability.models import AvailabilityRule
 from domain.catalog.models import Product, ProductOption
@@ -92,36 +93,35 @@ def _bulk_copy(url: str) -> tuple[int, float]:
         return len(rows), sw.seconds
 
 
-def run(rules: int = 1000, repeat: int = 3) -> list[Figure]:
-    """Measure and report; returns the figures."""
+DESCRIPTION = "P7: slot generation, rules x 1 year, vs a COPY of the same rows"
+
+
+def add_arguments(parser: Any) -> None:
+    """Options of this benchmark."""
+    parser.add_argument("--rules", type=int, default=None, help="rules (1000; quick: 50)")
+
+
+def run(args: argparse.Namespace) -> list[Metric]:
+    """Generate every rule's year of slots, then COPY the same rows; per repeat."""
+    rules = getattr(args, "rules", None) or (50 if args.quick else 1000)
+    times = repeats(args, full=2, quick=2)
     with scratch_database() as url:
         rule_ids = asyncio.run(_seed(url, rules))
         ours, base = [], []
-        for _ in range(repeat):
+        created = 0
+        for _ in range(times):
             created, seconds = asyncio.run(_generate(url, rule_ids))
             copied, copy_seconds = _bulk_copy(url)
             assert copied == created
             ours.append(created / seconds)
             base.append(copied / copy_seconds)
-        figures = [
-            summarise(
-                f"P7 slot generation, {rules} rules x 1 year ({created:,} slots)",
-                "slots/s", ours, base, "COPY of the same rows",
-                "ratio >= 0.1 (within 10x of a bare bulk insert)",
-            )
-        ]  # fmt: skip
-    report("slot_generation", figures)
-    return figures
-
-
-def main(argv: list[str] | None = None) -> None:
-    """CLI entry."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rules", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args(argv)
-    run(args.rules, args.repeat)
-
-
-if __name__ == "__main__":
-    main()
+    return [
+        measure(
+            f"P7 slot generation, {rules} rules x 1 year ({created:,} slots)",
+            "slots/s",
+            ours,
+            base,
+            baseline_name="COPY of the same rows",
+            goal="ratio >= 0.1 (within 10x of a bare bulk insert)",
+        )
+    ]

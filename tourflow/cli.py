@@ -64,9 +64,11 @@ def api() -> None:
 
     from api.app import create_app
     from tourflow.embedded import ensure_port_free
+    from tourflow.observability.tracing import configure_tracing
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    configure_tracing("tourflow-api")
     ensure_port_free(settings.api_port, settings.api_host, "TOURFLOW_API_PORT")
     uvicorn.run(
         create_app(),
@@ -82,8 +84,10 @@ def api() -> None:
 def worker() -> None:
     """Run the Temporal worker and the outbox relay."""
     import worker as worker_module
+    from tourflow.observability.tracing import configure_tracing
 
     configure_logging(get_settings().log_level)
+    configure_tracing("tourflow-worker")
     worker_module.main()
 
 
@@ -107,6 +111,88 @@ def sim_processor(
     )
 
 
+@app.command(
+    "bench",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def bench(ctx: typer.Context) -> None:
+    """Run the benchmark suite (same as `python -m bench`; `tourflow bench --help`)."""
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "bench" / "runner.py").is_file():
+        console.print("[red]error:[/] the bench suite lives in a source checkout (bench/)")
+        raise typer.Exit(1)
+    sys.path.insert(0, str(root))
+    from bench.runner import main as run_bench
+
+    raise typer.Exit(run_bench(ctx.args))
+
+
+@app.command("sim-channel")
+@friendly
+def sim_channel(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8791,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    secret: Annotated[
+        str | None, typer.Option(help="Bearer token the channel requires (none: open).")
+    ] = None,
+    rate_rps: Annotated[
+        float | None, typer.Option(help="The channel's own rate limit (429 beyond it).")
+    ] = None,
+    rate_burst: Annotated[int, typer.Option(help="Burst of the channel's own limit.")] = 1,
+) -> None:
+    """Serve the simulated OTA channel (faults configurable at run time via /_admin)."""
+    import uvicorn
+
+    from adapters.channels.sim_channel import SimConfig, SimState, create_sim_channel_app
+    from tourflow.embedded import ensure_port_free
+
+    configure_logging(get_settings().log_level)
+    ensure_port_free(port, host, "--port")
+    state = SimState(secret=secret, config=SimConfig(rate_rps=rate_rps, rate_burst=rate_burst))
+    uvicorn.run(create_sim_channel_app(state=state), host=host, port=port, log_config=None)
+
+
+@app.command()
+@friendly
+def demo(
+    api_url: Annotated[
+        str | None, typer.Option(help="The API to drive (default: TOURFLOW_API_HOST/PORT).")
+    ] = None,
+    start: Annotated[
+        bool, typer.Option("--start/--no-start", help="Start `tourflow up` if no API answers.")
+    ] = True,
+    keep_running: Annotated[
+        bool, typer.Option(help="After the demo, keep a stack it started running until Ctrl-C.")
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Also print the summary as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Seed a believable operator and drive one day through the API (a new day each run)."""
+    from tourflow.demo.context import DemoError
+    from tourflow.demo.runner import main as run_demo
+
+    settings = get_settings()
+    configure_logging("WARNING")
+    try:
+        code = run_demo(
+            settings,
+            api_url=api_url,
+            start=start,
+            keep_running=keep_running,
+            json_output=json_output,
+            console=console,
+        )
+    except DemoError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    raise typer.Exit(code)
+
+
 @app.command()
 @friendly
 def migrate() -> None:
@@ -116,6 +202,23 @@ def migrate() -> None:
 
     migrations.upgrade(database_url(get_settings()))
     console.print("migrations applied.")
+
+
+@app.command("demo-reseller-key")
+@friendly
+def demo_reseller_key() -> None:
+    """Seed the OCTO demo data (idempotent) and print an API key for the demo reseller."""
+    from domain.db import unit_of_work
+    from tourflow.demo_octo import demo_reseller_key as issue
+    from tourflow.runtime import resolve_runtime
+
+    async def create() -> str:
+        async with resolve_runtime() as rt, unit_of_work(rt.session_factory) as session:
+            return await issue(session)
+
+    key = asyncio.run(create())
+    console.print("demo reseller key (OCTO: Authorization: Bearer <key>, base path /octo)")
+    print(key)  # stdout: the key alone, so scripts can capture it
 
 
 @keys_app.command("create")

@@ -18,10 +18,15 @@ from temporalio.client import (
 )
 
 from activities.finance import OverdueSweepInput
+from activities.finance_reminders import ReminderSweepInput
 from activities.intents import RedriveInput
+from workflows.allotment_release_sweep import SCHEDULE_ID as RELEASE_SCHEDULE_ID
+from workflows.allotment_release_sweep import AllotmentReleaseSweepWorkflow, SweepInput
 from workflows.intent_sweeper import SCHEDULE_ID, IntentSweeperWorkflow
 from workflows.invoice_overdue import SCHEDULE_ID as OVERDUE_SCHEDULE_ID
 from workflows.invoice_overdue import InvoiceOverdueSweepWorkflow
+from workflows.payment_reminders import SCHEDULE_ID as REMINDER_SCHEDULE_ID
+from workflows.payment_reminders import PaymentReminderSweepWorkflow
 from workflows.slot_horizon import SCHEDULE_ID as HORIZON_SCHEDULE_ID
 from workflows.slot_horizon import SlotHorizonSweepWorkflow
 
@@ -70,6 +75,37 @@ def invoice_overdue_schedule(task_queue: str) -> Schedule:
     )
 
 
+def payment_reminder_schedule(task_queue: str) -> Schedule:
+    """Every day at 08:00 UTC, remind for due and overdue payment schedule lines."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            PaymentReminderSweepWorkflow.run,
+            ReminderSweepInput(),
+            id=f"{REMINDER_SCHEDULE_ID}-run",
+            task_queue=task_queue,
+            execution_timeout=timedelta(minutes=30),
+        ),
+        spec=ScheduleSpec(cron_expressions=["0 8 * * *"]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+def allotment_release_schedule(task_queue: str) -> Schedule:
+    """Every 15 minutes, release allotment targets whose rule's time passed (the safety
+    net behind each target's own `allotment-release:{targetId}` timer)."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            AllotmentReleaseSweepWorkflow.run,
+            SweepInput(),
+            id=f"{RELEASE_SCHEDULE_ID}-run",
+            task_queue=task_queue,
+            execution_timeout=timedelta(minutes=30),
+        ),
+        spec=ScheduleSpec(cron_expressions=["*/15 * * * *"]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
 async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> None:
     """Create a schedule, or bring an existing one up to date (idempotent)."""
     try:
@@ -92,3 +128,5 @@ async def ensure_all(client: Client, *, task_queue: str, sweep_every: timedelta)
     await ensure_intent_sweeper(client, task_queue=task_queue, every=sweep_every)
     await ensure_schedule(client, HORIZON_SCHEDULE_ID, slot_horizon_schedule(task_queue))
     await ensure_schedule(client, OVERDUE_SCHEDULE_ID, invoice_overdue_schedule(task_queue))
+    await ensure_schedule(client, REMINDER_SCHEDULE_ID, payment_reminder_schedule(task_queue))
+    await ensure_schedule(client, RELEASE_SCHEDULE_ID, allotment_release_schedule(task_queue))

@@ -51,6 +51,19 @@ class Settings(BaseSettings):
     payment_webhook_base_url: str | None = None
     bank_transfer_iban: str = "XX00 0000 0000 0000 0000 00"
     bank_transfer_beneficiary: str = "tourflow operator"
+    # Payment reminders: the default notifier appends JSON lines here
+    # (default <data_dir>/notifications.jsonl); days before a due date to remind.
+    notifications_file: Path | None = None
+    reminder_lead_days: int = 3
+    # Finance FX: the operator's accounting currency (supplier-invoice base amounts,
+    # profitability rollups); invoice issue adds FX provenance when `invoice_fx_enabled`
+    # and the invoice's currency differs. Rates come from the fx_rates table unless
+    # `fx_provider_url` names an HTTP provider (adapters.fx.http).
+    base_currency: str = "EUR"
+    invoice_fx_enabled: bool = False
+    invoice_fx_commission_bps: int = 0
+    invoice_fx_mention: str | None = None
+    fx_provider_url: str | None = None
 
     @property
     def resolved_webhook_base_url(self) -> str:

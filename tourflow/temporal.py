@@ -34,9 +34,16 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 
 async def connect(address: str, namespace: str) -> Client:
     """Connect with the pydantic data converter; raise `Unavailable` with one clear sentence."""
+    from tourflow.observability.tracing import temporal_interceptors
+
     try:
         return await asyncio.wait_for(
-            Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter),
+            Client.connect(
+                address,
+                namespace=namespace,
+                data_converter=pydantic_data_converter,
+                interceptors=temporal_interceptors(),  # tracing, when configured
+            ),
             timeout=CONNECT_TIMEOUT_SECONDS,
         )
     except (RuntimeError, OSError, TimeoutError) as exc:

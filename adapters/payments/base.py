@@ -15,6 +15,9 @@ class StartRequest:
     amount_minor: int
     currency: str
     description: str
+    # "charge" takes the money; "authorize" (a pre-auth) and "save_card" (card on file)
+    # only secure it, and succeed with an `authorization.succeeded` event.
+    intent: str = "charge"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ class SimProcessorStarter:
             "currency": request.currency,
             "description": request.description,
             "webhook_url": self._webhook_url,
+            "intent": request.intent,
         }
         try:
             async with httpx.AsyncClient(timeout=self._timeout) as client:

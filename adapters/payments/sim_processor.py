@@ -6,6 +6,8 @@
   4000 0000 0000 0002 is declined, anything else succeeds. The outcome is sent to the
   session's `webhook_url` as JSON signed with HMAC-SHA256 (header `X-Tourflow-Signature`,
   see adapters.payments.signing), retried up to 3 times; the answer says if it landed.
+  A session registered with `"intent": "authorize"` or `"save_card"` only authorises the
+  card: success is reported as `authorization.succeeded` instead of `charge.succeeded`.
 - `POST /v1/events/{id}/resend` sends an event again, same id (processors do that).
 State lives in memory: this is a development and test double, not a ledger.
 """
@@ -37,6 +39,7 @@ class _Session:
     amount_minor: int
     currency: str
     webhook_url: str
+    intent: str = "charge"
     status: str = "open"
     events: list[str] = field(default_factory=list)
 
@@ -84,12 +87,15 @@ def create_sim_app(secret: str) -> Starlette:
             reference = str(body["reference"])
             amount, currency = int(body["amount_minor"]), str(body["currency"])
             webhook_url = str(body["webhook_url"])
+            intent = str(body.get("intent") or "charge")
         except (KeyError, TypeError, ValueError):
             return _error(400, "invalid_request", "reference, amount_minor, currency, webhook_url")
         existing = state.by_reference.get(reference)
         session = state.sessions[existing] if existing else None
         if session is None:
-            session = _Session(f"sps_{uuid.uuid4().hex}", reference, amount, currency, webhook_url)
+            session = _Session(
+                f"sps_{uuid.uuid4().hex}", reference, amount, currency, webhook_url, intent
+            )
             state.sessions[session.id] = session
             state.by_reference[reference] = session.id
         return JSONResponse(
@@ -114,7 +120,13 @@ def create_sim_app(secret: str) -> Starlette:
         event_id = f"evt_{uuid.uuid4().hex}"
         event = {
             "id": event_id,
-            "type": "charge.succeeded" if ok else "charge.failed",
+            "type": (
+                "charge.failed"
+                if not ok
+                else "charge.succeeded"
+                if session.intent == "charge"
+                else "authorization.succeeded"
+            ),
             "created": int(time.time()),
             "data": {
                 "session_id": session.id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from api.deps import SessionDep, require
 from domain.auth.service import AuthenticatedPrincipal
 from domain.availability.recurrence import zone
+from domain.catalog.events import lock_product, product_changed
 from domain.catalog.models import OptionResourceTemplate, OptionUnit, Product, ProductOption
 from domain.errors import Conflict, NotFound
 from domain.ids import parse_id
@@ -33,6 +34,15 @@ class ProductOut(ProductIn):
     status: str
 
 
+class ProductPatch(BaseModel):
+    """Fields to change (absent or null: unchanged)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    timezone: str | None = None
+    default_currency: str | None = Field(default=None, min_length=3, max_length=3)
+    status: Literal["draft", "active", "archived"] | None = None
+
+
 class OptionIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
 
@@ -47,6 +57,16 @@ class UnitIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     category: str = Field(default="adult", max_length=32)
     pax: int = Field(default=1, ge=1, le=50)
+    price_minor: int | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+
+
+class UnitPatch(BaseModel):
+    """Fields to change (absent or null: unchanged)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    category: str | None = Field(default=None, max_length=32)
+    pax: int | None = Field(default=None, ge=1, le=50)
     price_minor: int | None = Field(default=None, ge=0)
     currency: str | None = Field(default=None, min_length=3, max_length=3)
 
@@ -107,6 +127,26 @@ async def get_product(product_id: str, session: SessionDep, _: Reader) -> Produc
     return await _product(session, product_id)
 
 
+@router.patch("/products/{product_id}", response_model=ProductOut)
+async def update_product(
+    product_id: str, body: ProductPatch, session: SessionDep, _: Writer
+) -> Product:
+    """Change a product; channels mapping it get its new content (`catalog.product.changed`)."""
+    product = await _product(session, product_id)
+    await lock_product(session, product.id)
+    changes = body.model_dump(exclude_none=True)
+    if "timezone" in changes:
+        zone(changes["timezone"])
+    if "default_currency" in changes:
+        check_currency(changes["default_currency"])
+    for name, value in changes.items():
+        setattr(product, name, value)
+    await product_changed(session, product.id)
+    await session.flush()
+    await session.refresh(product)
+    return product
+
+
 @router.post("/products/{product_id}/options", response_model=OptionOut, status_code=201)
 async def create_option(
     product_id: str, body: OptionIn, session: SessionDep, _: Writer
@@ -115,6 +155,20 @@ async def create_option(
     product = await _product(session, product_id)
     option = ProductOption(product_id=product.id, name=body.name)
     session.add(option)
+    await product_changed(session, product.id)
+    await session.flush()
+    return option
+
+
+@router.patch("/options/{option_id}", response_model=OptionOut)
+async def update_option(
+    option_id: str, body: OptionIn, session: SessionDep, _: Writer
+) -> ProductOption:
+    """Rename an option (its product's content changes)."""
+    option = await _option(session, option_id)
+    await lock_product(session, option.product_id)
+    option.name = body.name
+    await product_changed(session, option.product_id)
     await session.flush()
     return option
 
@@ -135,6 +189,25 @@ async def create_unit(option_id: str, body: UnitIn, session: SessionDep, _: Writ
         check_currency(body.currency)
     unit = OptionUnit(option_id=option.id, **body.model_dump())
     session.add(unit)
+    await product_changed(session, option.product_id)
+    await session.flush()
+    return unit
+
+
+@router.patch("/units/{unit_id}", response_model=UnitOut)
+async def update_unit(unit_id: str, body: UnitPatch, session: SessionDep, _: Writer) -> OptionUnit:
+    """Change a unit (name, pax, price); its product's content changes."""
+    unit = await session.get(OptionUnit, parse_id(unit_id, "punt", field="unit_id"))
+    if unit is None:
+        raise NotFound("unit_not_found", f"no unit {unit_id}")
+    option = await _option(session, unit.option_id)
+    await lock_product(session, option.product_id)
+    changes = body.model_dump(exclude_none=True)
+    if "currency" in changes:
+        check_currency(changes["currency"])
+    for name, value in changes.items():
+        setattr(unit, name, value)
+    await product_changed(session, option.product_id)
     await session.flush()
     return unit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -13,7 +13,7 @@ from adapters.payments import signing
 from adapters.payments.sim_client import PROVIDER as SIM
 from adapters.payments.wiring import starters
 from api.deps import RuntimeDep, SessionDep, require
-from api.fields import LongText, Ref
+from api.fields import LongText, Patch, Ref
 from domain.auth.service import AuthenticatedPrincipal
 from domain.errors import BadRequest, NotFound
 from domain.finance import collection_plan as rules
@@ -26,7 +26,13 @@ Reader = Annotated[AuthenticatedPrincipal, Depends(require("finance:read"))]
 Writer = Annotated[AuthenticatedPrincipal, Depends(require("finance:write"))]
 Amount = Annotated[int, Field(ge=1, le=10**12)]
 Key = Annotated[LongText, Field(min_length=1, max_length=200)]
-TARGET_PREFIXES = {"booking": "book", "invoice": "inv", "schedule_line": "bpsl"}
+TARGET_PREFIXES = {
+    "booking": "book",
+    "invoice": "inv",
+    "schedule_line": "bpsl",
+    "guarantee": "bgua",
+}
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
 class LineIn(BaseModel):
@@ -96,11 +102,16 @@ class PlanOut(BaseModel):
 
 
 class SessionIn(BaseModel):
+    """`target_kind` "reference": `target_id` is the caller's own reference (an order id,
+    a program code), with `amount_minor` and `currency`, optionally for `booking_id`."""
+
     method: Literal["card", "bank_transfer"]
-    target_kind: Literal["booking", "invoice", "schedule_line"]
+    target_kind: Literal["booking", "invoice", "schedule_line", "guarantee", "reference"]
     target_id: Ref
     idempotency_key: Key
     amount_minor: Amount | None = None
+    currency: Currency | None = None
+    booking_id: Ref | None = None
 
 
 class SessionOut(BaseModel):
@@ -111,6 +122,7 @@ class SessionOut(BaseModel):
     target_id: str
     booking_id: str | None
     invoice_id: str | None
+    guarantee_id: str | None
     schedule_line_ids: list[str]
     amount_minor: int
     currency: str
@@ -174,6 +186,43 @@ async def get_schedule(booking_id: str, session: SessionDep, _: Reader) -> Sched
     return await _schedule_out(session, _booking(booking_id))
 
 
+class LinePatch(Patch):
+    not_null: ClassVar[frozenset[str]] = frozenset({"amount_minor", "due_date"})
+    amount_minor: Amount | None = None
+    due_date: date | None = None
+
+
+def _line(line_id: str) -> str:
+    return parse_id(line_id, "bpsl", field="line_id")
+
+
+@router.patch(
+    "/payment-schedule-lines/{line_id}",
+    response_model=LineOut,
+    summary="Change a due schedule line's amount or due date",
+)
+async def edit_line(line_id: str, body: LinePatch, session: SessionDep, _: Writer) -> LineOut:
+    """409 `line_not_due`, `line_has_pending_session`; 400 `schedule_exceeds_total`."""
+    changes = body.changes()
+    line = await schedules.edit_line(
+        session,
+        _line(line_id),
+        amount_minor=changes.get("amount_minor"),
+        due_date=changes.get("due_date"),
+    )
+    return LineOut.model_validate(line)
+
+
+@router.post(
+    "/payment-schedule-lines/{line_id}/cancel",
+    response_model=LineOut,
+    summary="Stop collecting a due schedule line",
+)
+async def cancel_line(line_id: str, session: SessionDep, _: Writer) -> LineOut:
+    """409 `line_not_due` (already paid or cancelled), `line_has_pending_session`."""
+    return LineOut.model_validate(await schedules.cancel_line(session, _line(line_id)))
+
+
 @router.get(
     "/bookings/{booking_id}/collection-plan",
     response_model=PlanOut,
@@ -213,16 +262,23 @@ async def start_session(
 ) -> SessionOut:
     """Card: `next_action` is the processor's pay URL. Bank transfer: the instructions.
 
-    200 for a retry of the same key; 409 `nothing_due`, `line_not_due`; 503
-    `payment_provider_unavailable` when the processor cannot be reached.
+    200 for a retry of the same key; 409 `idempotency_key_reused` for another request with
+    it, `nothing_due`, `line_not_due`, `guarantee_not_securable`; 503
+    `payment_provider_unavailable` when the processor cannot be reached. A guarantee
+    session authorises (pre-auth), saves the card (card on file) or charges (deposit).
     """
-    target_id = parse_id(body.target_id, TARGET_PREFIXES[body.target_kind], field="target_id")
+    if body.target_kind == "reference":
+        target_id = body.target_id
+    else:
+        target_id = parse_id(body.target_id, TARGET_PREFIXES[body.target_kind], field="target_id")
     spec = sessions.SessionSpec(
         method=body.method,
         target_kind=body.target_kind,
         target_id=target_id,
         idempotency_key=body.idempotency_key,
         amount_minor=body.amount_minor,
+        currency=body.currency,
+        booking_id=_booking(body.booking_id) if body.booking_id else None,
     )
     row, created = await sessions.start_session(session, spec, starters=starters(runtime.settings))
     if not created:

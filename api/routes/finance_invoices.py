@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 from sqlalchemy import select
 
-from api.deps import SessionDep, require
+from api.deps import RuntimeDep, SessionDep, require
 from api.fields import LongText, Medium, Name, Ref
 from api.redaction import redact
 from domain.auth.service import AuthenticatedPrincipal
 from domain.errors import NotFound
 from domain.finance import invoices as service
 from domain.finance import transitions
+from domain.finance.invoice_fx import InvoiceFxSettings, settings_for
 from domain.finance.invoice_models import Invoice
 from domain.ids import parse_id
 
@@ -44,6 +46,8 @@ class Numbering(BaseModel):
     series_id: Ref | None = None
     issue_date: date | None = None
     due_date: date | None = None
+    tax_regime_id: Ref | None = Field(default=None, description="finalise with this tax regime")
+    tax_mode: Literal["inclusive", "exclusive"] = "inclusive"
 
 
 class InvoiceIn(Numbering):
@@ -106,6 +110,16 @@ class InvoiceOut(BaseModel):
     void_reason: str | None
     external_provider: str | None
     external_ref: str | None
+    tax_mode: str | None = None
+    tax_minor: int = 0
+    fx_base_currency: str | None = None
+    fx_rate: Decimal | None = None
+    fx_rate_date: date | None = None
+    fx_source: str | None = None
+    fx_commission_bps: int | None = None
+    fx_effective_rate: Decimal | None = None
+    fx_base_total_minor: int | None = None
+    fx_mention: str | None = None
     created_at: datetime
     lines: list[LineOut] = []
 
@@ -124,12 +138,17 @@ def _id(invoice_id: str) -> str:
     return parse_id(invoice_id, Invoice.id_prefix, field="invoice_id")
 
 
-def _issue_spec(body: Numbering) -> service.IssueSpec:
+def _issue_spec(body: Numbering, fx: InvoiceFxSettings | None = None) -> service.IssueSpec:
     return service.IssueSpec(
         invoice_number=body.invoice_number,
         series_id=parse_id(body.series_id, "invs", field="series_id") if body.series_id else None,
         issue_date=body.issue_date,
         due_date=body.due_date,
+        tax_regime_id=parse_id(body.tax_regime_id, "txrg", field="tax_regime_id")
+        if body.tax_regime_id
+        else None,
+        tax_mode=body.tax_mode,
+        fx=fx,
     )
 
 
@@ -143,9 +162,11 @@ async def invoice_out(session: SessionDep, invoice: Invoice) -> InvoiceOut:
 
 
 @router.post("", response_model=InvoiceOut, status_code=201, summary="Create an invoice")
-async def create_invoice(body: InvoiceIn, session: SessionDep, _: Writer) -> InvoiceOut:
+async def create_invoice(
+    body: InvoiceIn, session: SessionDep, runtime: RuntimeDep, _: Writer
+) -> InvoiceOut:
     """A draft from the booking's items or explicit lines; with `issue`, issued at once."""
-    issue = _issue_spec(body)  # validate ids before writing anything
+    issue = _issue_spec(body, settings_for(runtime.settings))  # validate ids before writing
     booking_id = parse_id(body.booking_id, "book", field="booking_id") if body.booking_id else None
     invoice = await service.create_invoice(
         session,
@@ -197,11 +218,12 @@ async def get_invoice(invoice_id: str, session: SessionDep, _: Reader) -> Invoic
 
 @router.post("/{invoice_id}/issue", response_model=InvoiceOut, summary="Issue a draft")
 async def issue_invoice(
-    invoice_id: str, body: Numbering, session: SessionDep, _: Writer
+    invoice_id: str, body: Numbering, session: SessionDep, runtime: RuntimeDep, _: Writer
 ) -> InvoiceOut:
-    """409 `no_active_series_for_scope`, `series_inactive`, `number_taken`, `invalid_transition`."""
+    """409 `no_active_series_for_scope`, `series_inactive`, `number_taken`, `invalid_transition`,
+    `fx_rate_unavailable`. With `tax_regime_id`, line taxes are stored as the preview shows."""
     invoice = await service.issue_invoice(
-        session, invoice_id=_id(invoice_id), spec=_issue_spec(body)
+        session, invoice_id=_id(invoice_id), spec=_issue_spec(body, settings_for(runtime.settings))
     )
     return redact(await invoice_out(session, invoice), _)
 

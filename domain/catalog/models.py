@@ -48,6 +48,9 @@ class OptionUnit(TypeIdPk, Timestamps, Base):
     pax: Mapped[int] = mapped_column(server_default="1")
     price_minor: Mapped[int | None]
     currency: Mapped[str | None] = mapped_column(String(3))
+    # What the unit costs us now (NULL: no cost kept); quote recheck compares it.
+    cost_minor: Mapped[int | None]
+    cost_currency: Mapped[str | None] = mapped_column(String(3))
 
     __table_args__ = (CheckConstraint("pax >= 1", name="pax_positive"),)
 

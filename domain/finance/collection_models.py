@@ -14,7 +14,7 @@ from domain.base import Base, Timestamps, TypeIdPk
 LINE_KINDS = ("deposit", "installment", "balance", "hold")
 LINE_STATUSES = ("due", "paid", "cancelled")
 SESSION_METHODS = ("card", "bank_transfer")
-SESSION_TARGETS = ("booking", "invoice", "schedule_line")
+SESSION_TARGETS = ("booking", "invoice", "schedule_line", "guarantee", "reference")
 SESSION_STATUSES = ("pending", "succeeded", "failed")
 
 
@@ -66,6 +66,9 @@ class PaymentSession(TypeIdPk, Timestamps, Base):
     target_id: Mapped[str] = mapped_column(String(90), index=True)
     booking_id: Mapped[str | None] = mapped_column(ForeignKey("bookings.id"), index=True)
     invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    guarantee_id: Mapped[str | None] = mapped_column(
+        ForeignKey("booking_guarantees.id"), index=True
+    )
     # The schedule lines a success pays (booking targets: the due lines it covers).
     schedule_line_ids: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     amount_minor: Mapped[int]

@@ -1,4 +1,10 @@
-"""Credit notes: crediting an issued invoice in full or by lines, numbered from their scope."""
+"""Credit notes: crediting an issued invoice in full or by lines, numbered from their scope.
+
+Amounts credited are what the customer was billed for a line: its gross amount when
+the invoice carries tax (exclusive tax included, from its stored tax line), else the
+line total. So a full credit of a taxed invoice credits the tax too, and a line credit
+of `amount_minor` is tax-inclusive (up to the line's gross).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from domain.errors import BadRequest, Conflict, NotFound
 from domain.finance import transitions
 from domain.finance.credit_note_models import CreditNote, CreditNoteLine
 from domain.finance.invoice_models import Invoice, InvoiceLine
+from domain.finance.invoice_tax import line_taxes
 from domain.finance.invoices import invoice_lines, lock_invoice, settle
 from domain.finance.series import allocate_number
 from domain.ids import new_id
@@ -48,7 +55,8 @@ class Issued:
 
 
 async def _remaining(session: AsyncSession, invoice: Invoice) -> dict[str, tuple[InvoiceLine, int]]:
-    """Per invoice line: the line and how much of it is not yet credited."""
+    """Per invoice line: the line and how much of its billed (gross) amount is not yet
+    credited."""
     rows = await session.execute(
         select(CreditNoteLine.invoice_line_id, func.sum(CreditNoteLine.amount_minor))
         .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
@@ -56,8 +64,9 @@ async def _remaining(session: AsyncSession, invoice: Invoice) -> dict[str, tuple
         .group_by(CreditNoteLine.invoice_line_id)
     )
     credited = {line_id: int(amount) for line_id, amount in rows.all()}
+    gross = {t.invoice_line_id: t.gross_minor for t in await line_taxes(session, invoice.id)}
     return {
-        line.id: (line, line.total_minor - int(credited.get(line.id, 0)))
+        line.id: (line, gross.get(line.id, line.total_minor) - int(credited.get(line.id, 0)))
         for line in await invoice_lines(session, invoice.id)
     }
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import Base, Timestamps, TypeIdPk
@@ -39,6 +40,18 @@ class Invoice(TypeIdPk, Timestamps, Base):
     void_reason: Mapped[str | None] = mapped_column(Text)
     external_provider: Mapped[str | None] = mapped_column(String(64))
     external_ref: Mapped[str | None] = mapped_column(String(200))
+    # Tax applied at finalisation (domain.finance.invoice_tax); total_minor includes it.
+    tax_mode: Mapped[str | None] = mapped_column(String(16))
+    tax_minor: Mapped[int] = mapped_column(server_default="0")
+    # FX provenance set at issue when the currency differs from the base (domain.finance.fx).
+    fx_base_currency: Mapped[str | None] = mapped_column(String(3))
+    fx_rate: Mapped[Decimal | None] = mapped_column(Numeric(20, 10))
+    fx_rate_date: Mapped[date | None]
+    fx_source: Mapped[str | None] = mapped_column(String(64))
+    fx_commission_bps: Mapped[int | None]
+    fx_effective_rate: Mapped[Decimal | None] = mapped_column(Numeric(20, 10))
+    fx_base_total_minor: Mapped[int | None]
+    fx_mention: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint(f"kind IN {INVOICE_KINDS!r}", name="kind"),

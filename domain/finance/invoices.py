@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.bookings.models import Booking, BookingItem
 from domain.errors import BadRequest, Conflict, NotFound
-from domain.finance import transitions
+from domain.finance import invoice_fx, invoice_tax, transitions
+from domain.finance.invoice_fx import InvoiceFxSettings
 from domain.finance.invoice_models import INVOICE_KINDS, Invoice, InvoiceLine
 from domain.finance.series import allocate_number
 from domain.money import check_currency
@@ -52,6 +53,10 @@ class IssueSpec:
     series_id: str | None = None
     issue_date: date | None = None
     due_date: date | None = None
+    # Finalisation extras: tax through domain.finance.tax, FX provenance (invoice_fx).
+    tax_regime_id: str | None = None
+    tax_mode: str = "inclusive"
+    fx: InvoiceFxSettings | None = None
 
 
 def emit(session: AsyncSession, invoice: Invoice, event_type: str, **extra: Any) -> None:
@@ -197,16 +202,22 @@ async def issue_invoice(
     with a `PENDING-` placeholder; `invoice.issued` then says `externalAllocationRequired`.
     """
     now = now or datetime.now(UTC)
+    issue_date = spec.issue_date or now.date()
+    # FX first: a provider call must not run while the invoice row is locked.
+    quote = await invoice_fx.prefetch_quote(session, invoice_id, spec.fx, on=issue_date)
     invoice = await lock_invoice(session, invoice_id)
     if invoice.status != "draft":
         transitions.transition(invoice.status, "issued")  # raises the 409 with the details
-    issue_date = spec.issue_date or now.date()
     try:
         due_date = spec.due_date or invoice.due_date or issue_date + DEFAULT_TERMS
     except OverflowError as exc:
         raise BadRequest("invalid_issue_date", "the issue date is out of range") from exc
     if due_date < issue_date:
         raise BadRequest("invalid_due_date", "the due date is before the issue date")
+    if spec.tax_regime_id is not None:
+        await invoice_tax.finalise_tax(
+            session, invoice, regime_id=spec.tax_regime_id, mode=spec.tax_mode
+        )
     allocation = await allocate_number(
         session,
         scope=invoice.kind,
@@ -225,6 +236,7 @@ async def issue_invoice(
     invoice.issue_date = issue_date
     invoice.due_date = due_date
     invoice.issued_at = now
+    fx_extra = await invoice_fx.enrich_issue(session, invoice, spec.fx, on=issue_date, quote=quote)
     await session.flush()
     emit(
         session,
@@ -235,6 +247,9 @@ async def issue_invoice(
         due_date=due_date.isoformat(),
         externalAllocationRequired=allocation.external,
         external_provider=allocation.external_provider,
+        tax_mode=invoice.tax_mode,
+        tax_minor=invoice.tax_minor,
+        **fx_extra,
     )
     return invoice
 

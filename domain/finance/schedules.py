@@ -11,7 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.bookings.models import Booking
 from domain.errors import Conflict, NotFound
 from domain.finance import collection_plan as rules
-from domain.finance.collection_models import PaymentSchedule, PaymentScheduleLine
+from domain.finance.collection_models import (
+    PaymentSchedule,
+    PaymentScheduleLine,
+    PaymentSession,
+)
 from domain.outbox.record import record_event
 
 PAID_EVENT = "booking_payment_schedule.paid"
@@ -143,3 +147,68 @@ async def mark_paid(
         },
     )
     return [x.id for x in newly]
+
+
+async def _lock_due_line(
+    session: AsyncSession, line_id: str
+) -> tuple[Booking, list[PaymentScheduleLine], PaymentScheduleLine]:
+    found = await session.get(PaymentScheduleLine, line_id)
+    if found is None:
+        raise NotFound("schedule_line_not_found", f"no schedule line {line_id}")
+    booking = await booking_or_404(session, found.booking_id, lock=True)
+    _, lines = await schedule_of(session, booking.id, lock=True)
+    line = next(x for x in lines if x.id == line_id)
+    if line.status != "due":
+        raise Conflict("line_not_due", f"schedule line {line.id} is {line.status}")
+    pending = await session.scalar(
+        select(PaymentSession.id).where(
+            PaymentSession.status == "pending",
+            PaymentSession.schedule_line_ids.contains([line_id]),
+        )
+    )
+    if pending is not None:
+        raise Conflict(
+            "line_has_pending_session",
+            f"payment session {pending} is collecting schedule line {line_id}",
+            payment_session_id=pending,
+        )
+    return booking, lines, line
+
+
+async def edit_line(
+    session: AsyncSession,
+    line_id: str,
+    *,
+    amount_minor: int | None = None,
+    due_date: date | None = None,
+) -> PaymentScheduleLine:
+    """Change a due line's amount or due date (the schedule must still fit the booking).
+
+    409 `line_not_due`, `line_has_pending_session`; 400 `schedule_exceeds_total`.
+    """
+    booking, lines, line = await _lock_due_line(session, line_id)
+    drafts = [
+        rules.LineDraft(
+            x.kind,
+            (amount_minor or x.amount_minor) if x.id == line_id else x.amount_minor,
+            (due_date or x.due_date) if x.id == line_id else x.due_date,
+        )
+        for x in lines
+        if x.status != "cancelled"
+    ]
+    rules.validate_drafts(drafts, booking_total_minor=booking.sell_total_minor)
+    if amount_minor is not None:
+        line.amount_minor = amount_minor
+    if due_date is not None:
+        line.due_date = due_date
+    await session.flush()
+    return line
+
+
+async def cancel_line(session: AsyncSession, line_id: str) -> PaymentScheduleLine:
+    """Cancel a due line (it is no longer collected). 409 `line_not_due`,
+    `line_has_pending_session`."""
+    _, _, line = await _lock_due_line(session, line_id)
+    line.status = "cancelled"
+    await session.flush()
+    return line

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +16,7 @@ from adapters.payments.base import PaymentStarter, StartRequest
 from domain.bookings.models import Booking
 from domain.errors import BadRequest, Conflict, NotFound
 from domain.finance import collection_plan as rules
-from domain.finance import payments, schedules, transitions
+from domain.finance import guarantee_rules, guarantees, payments, schedules, transitions
 from domain.finance.collection_models import (
     SESSION_METHODS,
     PaymentScheduleLine,
@@ -24,7 +24,12 @@ from domain.finance.collection_models import (
     ProcessorEvent,
 )
 from domain.finance.invoice_models import Invoice
+from domain.finance.session_completion import complete
 from domain.ids import new_id
+from domain.money import check_currency
+
+# Namespace of the transaction-scoped advisory lock serialising one idempotency key.
+KEY_LOCK_NAMESPACE = 0x7F0F_0011
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +41,9 @@ class SessionSpec:
     target_id: str
     idempotency_key: str
     amount_minor: int | None = None
+    # Explicit-reference targets only: the currency collected, and optionally the booking.
+    currency: str | None = None
+    booking_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,8 @@ class _Target:
     amount_minor: int
     currency: str
     description: str
+    guarantee_id: str | None = None
+    intent: str = "charge"
 
 
 def _amount(spec: SessionSpec, owed: int) -> int:
@@ -104,6 +114,39 @@ async def _invoice_target(session: AsyncSession, spec: SessionSpec) -> _Target:
     return _Target(invoice.booking_id, invoice.id, [], amount, invoice.currency, "invoice")
 
 
+async def _guarantee_target(session: AsyncSession, spec: SessionSpec, now: datetime) -> _Target:
+    row = await guarantees.lock_guarantee(session, spec.target_id)
+    if row.status != "pending" or row.kind not in guarantee_rules.SESSION_INTENT:
+        raise Conflict(
+            "guarantee_not_securable",
+            f"guarantee {row.id} ({row.kind}) is {row.status}",
+            status=row.status,
+            kind=row.kind,
+        )
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Conflict("guarantee_expired", f"guarantee {row.id} expired at {row.expires_at}")
+    amount = _amount(spec, row.amount_minor)
+    intent = guarantee_rules.SESSION_INTENT[row.kind]
+    return _Target(
+        row.booking_id, None, [], amount, row.currency, f"{row.kind} guarantee", row.id, intent
+    )
+
+
+async def _reference_target(session: AsyncSession, spec: SessionSpec) -> _Target:
+    if spec.amount_minor is None or spec.currency is None:
+        raise BadRequest("amount_required", "an explicit reference needs amount and currency")
+    if spec.booking_id is not None:
+        booking = await schedules.booking_or_404(session, spec.booking_id)
+        if booking.currency != spec.currency:
+            raise Conflict(
+                "currency_mismatch",
+                f"the booking is in {booking.currency}",
+                booking_currency=booking.currency,
+            )
+    currency = check_currency(spec.currency)
+    return _Target(spec.booking_id, None, [], spec.amount_minor, currency, spec.target_id)
+
+
 async def _resolve(session: AsyncSession, spec: SessionSpec, now: datetime) -> _Target:
     if spec.target_kind == "schedule_line":
         return await _line_target(session, spec)
@@ -111,6 +154,10 @@ async def _resolve(session: AsyncSession, spec: SessionSpec, now: datetime) -> _
         return await _booking_target(session, spec, now)
     if spec.target_kind == "invoice":
         return await _invoice_target(session, spec)
+    if spec.target_kind == "guarantee":
+        return await _guarantee_target(session, spec, now)
+    if spec.target_kind == "reference":
+        return await _reference_target(session, spec)
     raise BadRequest("unsupported_target", f"cannot collect against {spec.target_kind!r}")
 
 
@@ -121,8 +168,16 @@ async def start_session(
     starters: Mapping[str, PaymentStarter],
     now: datetime | None = None,
 ) -> tuple[PaymentSession, bool]:
-    """Open a session and start it with the method's starter; a retried key returns it."""
+    """Open a session and start it with the method's starter; a retried key returns it.
+
+    Requests carrying one key are serialised by a transaction-scoped advisory lock, so two
+    racing requests never both insert: the second sees the first's session (its retry:
+    returned; a different request: 409 `idempotency_key_reused`).
+    """
     now = now or datetime.now(UTC)
+    await session.execute(
+        select(func.pg_advisory_xact_lock(KEY_LOCK_NAMESPACE, func.hashtext(spec.idempotency_key)))
+    )
     existing = await session.scalar(
         select(PaymentSession).where(PaymentSession.idempotency_key == spec.idempotency_key)
     )
@@ -131,7 +186,7 @@ async def start_session(
             spec.target_kind,
             spec.target_id,
             spec.method,
-        ):
+        ) or spec.amount_minor not in (None, existing.amount_minor):
             raise Conflict(
                 "idempotency_key_reused",
                 "this key started a different payment session",
@@ -141,6 +196,8 @@ async def start_session(
     if spec.method not in SESSION_METHODS or spec.method not in starters:
         raise BadRequest("invalid_method", f"method must be one of {sorted(starters)}")
     target = await _resolve(session, spec, now)
+    if target.intent != "charge" and spec.method != "card":
+        raise BadRequest("invalid_method", f"a {target.description} is secured by card")
     row = PaymentSession(
         idempotency_key=spec.idempotency_key,
         method=spec.method,
@@ -148,6 +205,7 @@ async def start_session(
         target_id=spec.target_id,
         booking_id=target.booking_id,
         invoice_id=target.invoice_id,
+        guarantee_id=target.guarantee_id,
         schedule_line_ids=target.line_ids,
         amount_minor=target.amount_minor,
         currency=target.currency,
@@ -155,7 +213,14 @@ async def start_session(
         reference=f"TF-{uuid.uuid4().hex[:12].upper()}",
     )
     started = await starters[spec.method].start(
-        StartRequest(row.id, row.reference, row.amount_minor, row.currency, target.description)
+        StartRequest(
+            row.id,
+            row.reference,
+            row.amount_minor,
+            row.currency,
+            target.description,
+            intent=target.intent,
+        )
     )
     row.provider, row.provider_ref, row.next_action = (
         started.provider,
@@ -165,6 +230,9 @@ async def start_session(
     session.add(row)
     await session.flush()
     return row, True
+
+
+SUCCESS_EVENTS = frozenset({"charge.succeeded", "authorization.succeeded"})
 
 
 def _field(data: Mapping[str, Any], name: str) -> Any:
@@ -216,41 +284,15 @@ async def apply_processor_event(
             await session.flush()
             return "failed"
         return "ignored"
-    if event_type != "charge.succeeded" or row.status == "succeeded":
+    if event_type not in SUCCESS_EVENTS or row.status != "pending":
         return "ignored"
     if (data.get("amount_minor"), data.get("currency")) != (row.amount_minor, row.currency):
         raise Conflict("amount_mismatch", "the charge differs from the payment session")
-    await _record(session, row, charge_id=str(data.get("charge_id") or event_id), now=now)
-    return "applied"
-
-
-async def _record(
-    session: AsyncSession, row: PaymentSession, *, charge_id: str, now: datetime
-) -> None:
-    spec = payments.PaymentSpec(
-        amount_minor=row.amount_minor,
-        currency=row.currency,
-        method=row.method,
-        idempotency_key=f"payment-session:{row.id}",
-        invoice_id=row.invoice_id,
-        booking_id=row.booking_id if row.invoice_id is None else None,
-        schedule_line_id=row.schedule_line_ids[0] if len(row.schedule_line_ids) == 1 else None,
-        reference=charge_id,
-        note=f"payment session {row.id}",
-        received_at=now,
+    await complete(
+        session,
+        row,
+        charge_id=str(data.get("charge_id") or event_id),
+        now=now,
+        money_moved=event_type == "charge.succeeded",
     )
-    if row.invoice_id is not None:
-        recorded = await payments.record_payment(session, spec, now=now)
-    else:
-        recorded = await payments.record_booking_payment(session, spec)
-    row.status, row.payment_id, row.completed_at = "succeeded", recorded.payment.id, now
-    if row.booking_id and row.schedule_line_ids:
-        await schedules.mark_paid(
-            session,
-            booking_id=row.booking_id,
-            line_ids=row.schedule_line_ids,
-            payment_id=recorded.payment.id,
-            session_id=row.id,
-            now=now,
-        )
-    await session.flush()
+    return "applied"

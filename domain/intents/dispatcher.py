@@ -43,8 +43,10 @@ class IntentDispatcher:
     The intent row is locked (`FOR UPDATE SKIP LOCKED`) while Temporal is called, so the
     API's after-commit dispatch and the sweeper never both send one signal. Starts use
     REJECT_DUPLICATE + USE_EXISTING: a second start of the same id is a no-op, never a
-    second run. A crash between the call and the commit re-sends: starts stay no-ops and
-    workflows dedupe signals by the intent key carried in the signal input.
+    second run (an intent with `id_reuse_policy="allow_duplicate"` may start a new run
+    after a closed one: a long-running drainer woken by signal-with-start). A crash
+    between the call and the commit re-sends: starts stay no-ops and workflows dedupe
+    signals by the intent key carried in the signal input.
     """
 
     def __init__(
@@ -141,7 +143,11 @@ class IntentDispatcher:
                 intent.input,
                 id=intent.workflow_id,
                 task_queue=intent.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_reuse_policy=(
+                    WorkflowIDReusePolicy.ALLOW_DUPLICATE
+                    if intent.id_reuse_policy == "allow_duplicate"
+                    else WorkflowIDReusePolicy.REJECT_DUPLICATE
+                ),
                 id_conflict_policy=(
                     WorkflowIDConflictPolicy.UNSPECIFIED
                     if signal

@@ -36,11 +36,15 @@ class WorkflowIntent(TypeIdPk, Timestamps, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None]
     run_id: Mapped[str | None] = mapped_column(String(64))
+    id_reuse_policy: Mapped[str] = mapped_column(String(24), server_default="reject_duplicate")
 
     __table_args__ = (
         CheckConstraint("kind IN ('start', 'signal')", name="kind"),
         CheckConstraint("status IN ('pending', 'started', 'failed')", name="status"),
         CheckConstraint("kind <> 'signal' OR signal_name IS NOT NULL", name="signal_needs_name"),
+        CheckConstraint(
+            "id_reuse_policy IN ('reject_duplicate', 'allow_duplicate')", name="id_reuse_policy"
+        ),
         Index(
             "ix_workflow_intents_pending",
             "created_at",

@@ -26,6 +26,9 @@ class IntentSpec(BaseModel):
     signal_input: dict[str, Any] | None = None
     search_attributes: dict[str, str] = Field(default_factory=dict)
     key: str | None = None
+    # "allow_duplicate": a closed (completed, failed, terminated) workflow with this id may
+    # run again - for long-running workflows that a later start or signal must revive.
+    id_reuse_policy: Literal["reject_duplicate", "allow_duplicate"] = "reject_duplicate"
 
     def idempotency_key(self) -> str:
         """The unique key: explicit, or `start:{workflow_id}` for a start."""
@@ -56,6 +59,7 @@ async def write_intent(session: AsyncSession, spec: IntentSpec) -> str:
             signal_name=spec.signal_name,
             signal_input=spec.signal_input,
             search_attributes=spec.search_attributes,
+            id_reuse_policy=spec.id_reuse_policy,
         )
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(WorkflowIntent.id)

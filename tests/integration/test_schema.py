@@ -1,4 +1,5 @@
 from alembic import command
+from alembic.script import ScriptDirectory
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import DateTime, create_engine, inspect
@@ -35,3 +36,8 @@ def test_every_table_has_a_text_typeid_key_and_timestamps():
         assert {"created_at", "updated_at"} <= set(table.columns.keys()), table.name
         created = table.columns["created_at"].type
         assert isinstance(created, DateTime) and created.timezone, table.name
+
+
+def test_migrations_have_a_single_head(database_url):
+    heads = ScriptDirectory.from_config(migrate.alembic_config(database_url)).get_heads()
+    assert len(heads) == 1, f"merge the branches: heads are {heads}"

@@ -1,0 +1,1 @@
+"""Channel adapters: the outbound SourceAdapter contract, the HTTP adapter, the simulated OTA."""

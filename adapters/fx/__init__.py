@@ -1,0 +1,1 @@
+"""Pluggable HTTP exchange-rate providers (see domain.finance.fx.ExchangeRateResolver)."""

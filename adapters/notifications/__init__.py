@@ -1,0 +1,1 @@
+"""The notification seam: finance (and others) hand messages to a Notifier."""

@@ -1,0 +1,1 @@
+"""The OCTO supplier API under /octo (see domain/octo)."""

@@ -1,0 +1,1 @@
+"""Channel push: outbound booking, availability and content sync to channels."""

@@ -1,0 +1,1 @@
+"""OCTO supplier API: resellers read availability and book into tourflow."""

@@ -1,0 +1,1 @@
+"""Quotes: tracked pursuits, frozen versions and their lines."""

@@ -1,0 +1,1 @@
+"""Channel reconciliation: compare a channel's report with local channel bookings."""

@@ -1,0 +1,76 @@
+import asyncio
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from adapters.notifications.file import FileNotifier
+from domain.db import unit_of_work
+from domain.finance import reminders, schedules
+from domain.finance.collection_models import PaymentScheduleLine
+from domain.finance.collection_plan import LineDraft
+from domain.finance.reminder_models import PaymentReminder
+from tests.support import finance as f
+
+AS_OF = date(2026, 6, 10)
+
+
+async def _line(factory, due: date) -> str:
+    booking = await f.confirmed_booking(factory)
+    async with unit_of_work(factory) as session:
+        _, [line] = await schedules.create_schedule(
+            session, booking_id=booking.id, drafts=[LineDraft("deposit", 1000, due)]
+        )
+    return line.id
+
+
+async def _remind(factory, notifier, line_id, as_of=AS_OF):
+    async with unit_of_work(factory) as session:
+        return await reminders.remind_line(session, notifier, line_id, as_of=as_of)
+
+
+async def _count(factory) -> int:
+    async with factory() as session:
+        return int(await session.scalar(select(func.count()).select_from(PaymentReminder)) or 0)
+
+
+async def test_a_failed_delivery_leaves_the_reminder_owed(session_factory, tmp_path):
+    line_id = await _line(session_factory, date(2026, 6, 12))
+    broken = FileNotifier(tmp_path)  # a directory: appending to it fails for real
+    with pytest.raises(OSError):
+        await _remind(session_factory, broken, line_id)
+    assert await _count(session_factory) == 0
+    good = FileNotifier(tmp_path / "out.jsonl")
+    assert await _remind(session_factory, good, line_id) is not None
+    assert await _remind(session_factory, good, line_id) is None
+    [sent] = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert sent["key"] == f"reminder:{line_id}:due:2026-06-12"
+    assert sent["data"]["amount_minor"] == 1000
+
+
+async def test_racing_sweeps_send_one_reminder_per_line_and_day(session_factory, tmp_path):
+    line_id = await _line(session_factory, date(2026, 6, 5))
+    notifier = FileNotifier(tmp_path / "out.jsonl")
+    results = await asyncio.gather(*(_remind(session_factory, notifier, line_id) for _ in range(6)))
+    assert sum(r is not None for r in results) == 1
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 1
+    # The next overdue step is a new reminder.
+    assert await _remind(session_factory, notifier, line_id, date(2026, 6, 13)) is not None
+    async with session_factory() as session:
+        rows = (await session.scalars(select(PaymentReminder).order_by(PaymentReminder.id))).all()
+    assert [(r.kind, r.reminder_date) for r in rows] == [
+        ("overdue", date(2026, 6, 6)),
+        ("overdue", date(2026, 6, 13)),
+    ]
+
+
+async def test_a_cancelled_line_gets_no_reminder(session_factory, tmp_path):
+    notifier = FileNotifier(tmp_path / "out.jsonl")
+    line_id = await _line(session_factory, AS_OF)
+    async with unit_of_work(session_factory) as session:
+        line = await session.get_one(PaymentScheduleLine, line_id)
+        line.status = "cancelled"
+    assert await _remind(session_factory, notifier, line_id) is None
+    async with session_factory() as session:
+        assert await reminders.due_lines(session, as_of=AS_OF) == []

@@ -1,0 +1,172 @@
+"""Reconciliation run end to end: the sim channel's paged report over HTTP, one planted
+case per issue type, the lost push re-driven, progress in the workflow's details."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select, text
+from temporalio.api.sdk.v1 import WorkflowMetadata
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.worker import Worker
+
+from activities.reconciliation import ReconciliationActivities
+from domain.db import unit_of_work
+from domain.intents.models import WorkflowIntent
+from domain.reconciliation.compare import Local
+from domain.reconciliation.models import ReconciliationItem, ReconciliationPolicy
+from tests.support.reconciliation import (
+    channel,
+    channel_bookings,
+    connect,
+    numbers,
+    set_link_status,
+    sim_book,
+    sim_channel_server,
+)
+from tourflow.temporal import SEARCH_ATTRIBUTES
+from workflows.channel_reconciliation import (
+    ChannelReconciliationWorkflow,
+    ReconciliationInput,
+    ReconciliationResult,
+    reconciliation_workflow_id,
+)
+
+CLEAN = 120  # more than one report page (the sim serves 100 per page)
+# The sim channel stamps bookings with its own clock: reconcile today.
+NOW = datetime.now(UTC)
+PERIOD_START = NOW.date()
+PERIOD_END = PERIOD_START + timedelta(days=1)
+
+
+def reconciliation_worker(client: Client, factory, task_queue: str) -> Worker:
+    acts = ReconciliationActivities(factory, task_queue)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[ChannelReconciliationWorkflow],
+        activities=[
+            acts.open_run,
+            acts.fetch_page,
+            acts.compare,
+            acts.repush_missing,
+            acts.finish,
+        ],
+    )
+
+
+async def test_a_planted_period_finds_one_issue_of_each_type_and_redrives_the_lost_push(
+    session_factory, temporal_client: Client, task_queue: str
+) -> None:
+    books = [Local(f"clean{n}", "confirmed", 1_000 + n, "EUR") for n in range(CLEAN)] + [
+        Local("lost", "confirmed", 4_000, "EUR"),
+        Local("status", "confirmed", 6_000, "EUR"),
+        Local("amount", "confirmed", 10_000, "EUR"),
+        Local("cancel", "confirmed", 8_000, "EUR"),
+        Local("payout", "confirmed", 9_000, "EUR", payment_owner="channel"),
+        Local("paid", "confirmed", 7_000, "EUR", payment_owner="channel"),
+    ]
+    async with sim_channel_server() as base_url:
+        async with unit_of_work(session_factory) as session:
+            chan = await channel(session)
+            await connect(session, chan, base_url)
+            session.add(ReconciliationPolicy(channel_id=chan, tolerance_minor=50))
+            ids = await channel_bookings(session, chan, books, created_at=NOW)
+            # A long outage: this booking's push failed and never reached the channel.
+            await set_link_status(session, ids["lost"], "failed")
+            number_of = await numbers(session, ids)
+        edits: dict[str, dict[str, Any]] = {
+            "status": {"status": "on_request"},
+            "amount": {"amount_minor": 10_051},
+            "cancel": {"status": "cancelled"},
+            "paid": {"payout": 6_000},
+        }
+        async with httpx.AsyncClient(base_url=base_url) as sim:
+            await asyncio.gather(
+                *(
+                    sim_book(
+                        sim,
+                        booking_id=ids[b.booking_id],
+                        number=number_of[b.booking_id],
+                        channel_id=chan,
+                        amount_minor=b.amount_minor,
+                        admin=edits.get(b.booking_id),
+                    )
+                    for b in books
+                    if b.booking_id != "lost"
+                )
+            )
+            unknown = f"bk_{uuid.uuid4().hex[:8]}"
+            await sim_book(sim, booking_id=unknown, channel_id=chan, amount_minor=2_000)
+            # Something the channel lists as cancelled that we never had: not an issue.
+            await sim_book(
+                sim,
+                booking_id="bk_gone",
+                channel_id=chan,
+                amount_minor=1,
+                admin={"status": "cancelled"},
+            )
+
+        async with reconciliation_worker(temporal_client, session_factory, task_queue):
+            handle = await temporal_client.start_workflow(
+                ChannelReconciliationWorkflow.run,
+                ReconciliationInput(
+                    channel_id=chan, period_start=PERIOD_START, period_end=PERIOD_END
+                ),
+                id=reconciliation_workflow_id(chan, PERIOD_START),
+                task_queue=task_queue,
+                search_attributes=TypedSearchAttributes(
+                    [SearchAttributePair(SEARCH_ATTRIBUTES["ChannelId"], chan)]
+                ),
+            )
+            result: ReconciliationResult = await handle.result()
+            # What the Temporal UI shows as the run's current details.
+            metadata = await handle.query(
+                "__temporal_workflow_metadata", result_type=WorkflowMetadata
+            )
+            query = await handle.query(ChannelReconciliationWorkflow.progress)
+
+    assert result.status == "completed"
+    assert result.pages == 2
+    assert result.report_lines == CLEAN + 7
+    assert result.local_bookings == CLEAN + 6
+    assert result.issue_count == 6 and result.repushed == 1
+    assert query.startswith("completed: 6 issues, 1 re-pushed")
+    assert metadata.current_details == query
+    label = {real: name for name, real in ids.items()}
+    async with unit_of_work(session_factory) as session:
+        items = (
+            await session.scalars(
+                select(ReconciliationItem).where(ReconciliationItem.run_id == result.run_id)
+            )
+        ).all()
+        lost_link = await session.scalar(
+            text("SELECT push_status FROM channel_booking_links WHERE booking_id = :b"),
+            {"b": ids["lost"]},
+        )
+        repushes = (
+            await session.scalars(
+                select(WorkflowIntent).where(WorkflowIntent.workflow_type == "ChannelBookingPush")
+            )
+        ).all()
+    found = sorted((i.issue_type, label.get(i.booking_ref, "unknown"), i.side) for i in items)
+    assert found == [
+        ("amount_mismatch", "amount", None),
+        ("cancel_mismatch", "cancel", None),
+        ("missing_booking", "lost", "channel"),
+        ("missing_booking", "unknown", "local"),
+        ("missing_payout", "payout", None),
+        ("status_mismatch", "status", None),
+    ]
+    lost_item = next(i for i in items if i.booking_ref == ids["lost"])
+    assert (lost_item.resolution, lost_item.resolution_action) == ("resolved", "repush")
+    assert lost_link == "pending"
+    # Re-driven through channel push: the link's re-push workflow, started after commit.
+    assert [(i.workflow_id, (i.input or {})["booking_id"]) for i in repushes] == [
+        (f"channel-booking-repush:{lost_item.link_id}:0", ids["lost"])
+    ]
