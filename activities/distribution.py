@@ -47,6 +47,13 @@ class WebhookInput(BaseModel):
     event_id: str
 
 
+class WebhookFailure(BaseModel):
+    """Processing of `event_id` gave up with `error`."""
+
+    event_id: str
+    error: str
+
+
 class WebhookOutcome(BaseModel):
     """processed / failed / ignored, with what happened."""
 
@@ -102,6 +109,19 @@ class DistributionActivities:
         )
         return WebhookOutcome(status=result.status, outcome=result.outcome, error=result.error)
 
+    @activity.defn(name="distribution.fail_webhook")
+    async def fail_webhook(self, params: WebhookFailure) -> WebhookOutcome:
+        """Mark a still-pending event failed once its processing gave up."""
+        result = await webhooks.mark_failed(
+            self._factory, event_id=params.event_id, error=params.error
+        )
+        return WebhookOutcome(status=result.status, outcome=result.outcome, error=result.error)
+
     def all(self) -> list[object]:
         """Every activity of this class, for the worker."""
-        return [self.release_if_due, self.release_due_batch, self.process_webhook]
+        return [
+            self.release_if_due,
+            self.release_due_batch,
+            self.process_webhook,
+            self.fail_webhook,
+        ]

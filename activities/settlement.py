@@ -37,6 +37,7 @@ class DecideInput(BaseModel):
     approve: bool
     principal_id: str
     note: str | None = None
+    override_exceptions: bool = False
 
 
 class SettlementState(BaseModel):

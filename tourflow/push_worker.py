@@ -42,7 +42,7 @@ async def serve(url: str, address: str, task_queue: str, ready: Path) -> None:
         disable_eager_activity_execution=True,
     )
     async with worker:
-        ready.write_text("ready")
+        await asyncio.to_thread(ready.write_text, "ready")
         await stop.wait()
     await engine.dispose()
 

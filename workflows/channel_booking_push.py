@@ -4,12 +4,14 @@ Id: `channel-booking-push:{bookingId}:{channelId}` (push), `channel-booking-canc
 {bookingId}:{channelId}` (the booking was cancelled), `channel-booking-repush:{linkId}:
 {attempts}` (an operator's re-push); search attributes BookingId and ChannelId. Started
 from intents written by the outbox subscribers / the re-push route.
-Signals/updates: none; the database is the truth and every attempt re-reads it.
+Signals: `recheck` (a held channel may be pushable again); the database is the truth
+and every attempt re-reads it.
 Retries: each link is attempted until it lands; failed attempts back off exponentially
 with a cap (`PushPolicy`); waits for a rate token or an upstream 429's Retry-After are
 durable timers and do not count as attempts. While the channel is paused, archived or
 without an active connection nothing is sent: links stay pending and are re-checked on
-a timer doubling from `held_recheck_seconds` to `held_max_seconds`. After `max_attempts`
+a timer doubling from `held_recheck_seconds` to `held_max_seconds`, or at once on the
+`recheck` signal (sent by a re-drive: connection saved, operator's redrive). After `max_attempts`
 failed attempts (or a 4xx rejection) the link is `abandoned` and a
 `channel.push.abandoned` event is raised.
 Compensation: under a `strict_atomic` contract, when any link of the booking is
@@ -19,6 +21,7 @@ abandoned, the links that did land are cancelled upstream and become `compensate
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 from typing import Literal
 
@@ -59,9 +62,23 @@ class BookingPushResult(BaseModel):
     outcomes: dict[str, str]
 
 
+class Recheck(BaseModel):
+    """The hold may be lifted (channel resumed or connected); `key` names the cause."""
+
+    key: str
+
+
 @workflow.defn(name="ChannelBookingPush")
 class ChannelBookingPushWorkflow:
     """Push (or cancel) every link of one booking on one channel; see the module docstring."""
+
+    def __init__(self) -> None:
+        self._rechecks = 0
+
+    @workflow.signal(name="recheck")
+    def recheck(self, _: Recheck) -> None:
+        """Re-check held links now instead of at the end of their hold timer."""
+        self._rechecks += 1
 
     @workflow.run
     async def run(self, params: BookingPushInput) -> BookingPushResult:
@@ -117,7 +134,14 @@ class ChannelBookingPushWorkflow:
                 return result.status or "skip"
             if result.kind == "wait" and result.status == HELD:
                 held += 1  # paused / archived / unconnected: re-check, backing off
-                await workflow.sleep(held_wait_seconds(policy, held))
+                seen = self._rechecks
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(
+                        lambda seen=seen: self._rechecks != seen,  # type: ignore[misc]
+                        timeout=held_wait_seconds(policy, held),
+                    )
+                if self._rechecks != seen:  # signalled: start the backoff afresh
+                    held = 0
                 continue
             if result.kind == "wait":
                 await workflow.sleep(max(result.wait_seconds, MIN_WAIT))

@@ -37,6 +37,8 @@ class Decision(BaseModel):
     principal_id: str
     scopes: list[str]
     note: str | None = None
+    # Approve although remittance exceptions are open (recorded on the run).
+    override_exceptions: bool = False
 
 
 class SettlementResult(BaseModel):
@@ -61,8 +63,10 @@ class ChannelSettlementWorkflow:
     wait for the `decide` update; post the finance documents only once approved.
     Updates: `decide` (approve or reject): its validator refuses a principal without
     `settlements:approve` and a run that is not awaiting approval; the decision is
-    persisted before the update returns. Nothing is posted before approval; a rejection
-    posts nothing and ends the run.
+    persisted before the update returns; an approval of a run with open remittance
+    exceptions fails the update (`settlement_open_exceptions`) unless it sets
+    `override_exceptions`, and the run keeps waiting. Nothing is posted before approval; a
+    rejection posts nothing, releases the run's booking claims and ends the run.
     Query: `state`. Retries: database steps retry 20 times; domain refusals (no policy,
     no number series) fail at once and end the run with the error.
     Compensation: none needed; posting is one transaction under the run's row lock.
@@ -129,6 +133,7 @@ class ChannelSettlementWorkflow:
                 approve=decision.approve,
                 principal_id=decision.principal_id,
                 note=decision.note,
+                override_exceptions=decision.override_exceptions,
             ),
             result_type=SettlementState,
             start_to_close_timeout=timedelta(seconds=60),

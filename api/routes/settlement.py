@@ -1,4 +1,10 @@
-"""Settlements: policies (-> schedules), runs, items, remittance exceptions, approve/reject."""
+"""Settlements: policies (-> schedules), runs, items, remittance exceptions, approve/reject.
+
+A manual run overlapping a live run of the channel is refused (409
+`settlement_period_overlap`); a booking is settled once per channel whatever the periods.
+Approving a run with open remittance exceptions needs `override_exceptions: true` (409
+`settlement_open_exceptions` otherwise); resolve them with `.../exceptions/{id}/resolve`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import RuntimeDep, SessionDep, require
@@ -19,7 +26,7 @@ from domain.distribution.models import Channel
 from domain.errors import Conflict
 from domain.ids import parse_id
 from domain.reconciliation import policies
-from domain.settlement import service
+from domain.settlement import remittance, service
 from domain.settlement.models import (
     RemittanceException,
     SettlementItem,
@@ -93,6 +100,7 @@ class RunOut(BaseModel):
     credit_note_ids: list[str]
     credited_minor: int
     posted_at: datetime | None
+    exceptions_overridden: bool
 
 
 class ItemOut(BaseModel):
@@ -109,6 +117,8 @@ class ItemOut(BaseModel):
     commission_rule_id: str | None
     commission_source: str | None
     reverses_item_id: str | None
+    kind: str
+    released_at: datetime | None
 
 
 class ExceptionOut(BaseModel):
@@ -119,10 +129,20 @@ class ExceptionOut(BaseModel):
     booking_ref: str
     amount_minor: int | None
     status: str
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolution_note: str | None
 
 
 class DecisionIn(BaseModel):
-    """Why (optional)."""
+    """Why (optional); approving with open remittance exceptions must say so."""
+
+    note: LongText | None = None
+    override_exceptions: bool = False
+
+
+class ResolutionIn(BaseModel):
+    """How the exception was settled (optional)."""
 
     note: LongText | None = None
 
@@ -157,11 +177,20 @@ async def get_policy(channel_id: str, session: SessionDep, _: Reader) -> PolicyO
 
 @router.post("/runs", response_model=RunOut, status_code=202, summary="Start a run")
 async def start_run(body: PeriodIn, session: SessionDep, runtime: RuntimeDep, _: Writer) -> RunOut:
-    """Open the run (the policy's terms are frozen into it) and start its workflow."""
+    """Open the run (the policy's terms are frozen into it) and start its workflow.
+
+    The same period again returns its run. A period overlapping another live run of the
+    channel is a 409 `settlement_period_overlap`; bookings of a rejected or below-minimum
+    run are carried into the next run, whatever its period.
+    """
     channel_id = _channel(body.channel_id)
     await get_channel(session, channel_id)
     run = await service.open_run(
-        session, channel_id=channel_id, period_start=body.period_start, period_end=body.period_end
+        session,
+        channel_id=channel_id,
+        period_start=body.period_start,
+        period_end=body.period_end,
+        refuse_overlap=True,
     )
     await policies.request_run(
         session,
@@ -217,6 +246,35 @@ async def list_exceptions(run_id: str, session: SessionDep, _: Reader) -> list[E
     return [ExceptionOut.model_validate(e) for e in rows.all()]
 
 
+@router.post(
+    "/runs/{run_id}/exceptions/{exception_id}/resolve",
+    response_model=ExceptionOut,
+    summary="Resolve a remittance exception",
+)
+async def resolve_exception(
+    run_id: str, exception_id: str, body: ResolutionIn, session: SessionDep, principal: Writer
+) -> ExceptionOut:
+    """Mark the exception resolved (who, when, note recorded); repeating is a no-op."""
+    found = await service.resolve_exception(
+        session,
+        run_id=_run_id(run_id),
+        exception_id=parse_id(exception_id, RemittanceException.id_prefix, field="exception_id"),
+        principal_id=principal.id,
+        note=body.note,
+    )
+    return ExceptionOut.model_validate(found)
+
+
+def _refusal(exc: BaseException) -> ApplicationError | None:
+    """The domain refusal (ApplicationError with a code) behind a failed update, if any."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ApplicationError) and seen.type:
+            return seen
+        seen = getattr(seen, "cause", None) or seen.__cause__
+    return None
+
+
 async def _decide(
     run_id: str,
     approve: bool,
@@ -226,6 +284,15 @@ async def _decide(
     principal: AuthenticatedPrincipal,
 ) -> RunOut:
     run = await service.get_run(session, _run_id(run_id))
+    if approve and not body.override_exceptions and run.status == "awaiting_approval":
+        still_open = await remittance.open_count(session, run.id)
+        if still_open:
+            raise Conflict(
+                "settlement_open_exceptions",
+                f"settlement run {run.id} has {still_open} open remittance exceptions;"
+                " resolve them or approve with override_exceptions",
+                open_exceptions=still_open,
+            )
     client = await runtime.temporal.get()
     handle = client.get_workflow_handle(run.workflow_id)
     try:
@@ -237,9 +304,13 @@ async def _decide(
                 "principal_id": principal.id,
                 "scopes": list(principal.scopes),
                 "note": body.note,
+                "override_exceptions": body.override_exceptions,
             },
         )
     except WorkflowUpdateFailedError as exc:
+        refusal = _refusal(exc)
+        if refusal is not None and refusal.type == "settlement_open_exceptions":
+            raise Conflict("settlement_open_exceptions", refusal.message) from exc
         raise Conflict(
             "settlement_not_awaiting_approval",
             f"settlement run {run.id} cannot be decided: {exc.cause}",
@@ -261,7 +332,11 @@ async def _decide(
 async def approve(
     run_id: str, body: DecisionIn, session: SessionDep, runtime: RuntimeDep, principal: Approver
 ) -> RunOut:
-    """Approve a run awaiting approval; the workflow then posts its finance documents."""
+    """Approve a run awaiting approval; the workflow then posts its finance documents.
+
+    Open remittance exceptions refuse the approval (409 `settlement_open_exceptions`)
+    unless `override_exceptions` is true; the run records the override.
+    """
     return await _decide(run_id, True, body, session, runtime, principal)
 
 
@@ -269,5 +344,6 @@ async def approve(
 async def reject(
     run_id: str, body: DecisionIn, session: SessionDep, runtime: RuntimeDep, principal: Approver
 ) -> RunOut:
-    """Reject a run awaiting approval; nothing is posted."""
+    """Reject a run awaiting approval; nothing is posted and its bookings are released
+    to the next run."""
     return await _decide(run_id, False, body, session, runtime, principal)

@@ -155,20 +155,19 @@ async def take_tokens(
     return granted, wait
 
 
-async def give_back(session: AsyncSession, channel_id: str, tokens: int) -> None:
-    """Return unused tokens taken in this transaction (the bucket row is still locked)."""
-    if tokens <= 0:
-        return
+async def peek_tokens(session: AsyncSession, channel_id: str, klass: rules.PushClass) -> int:
+    """How many tokens `klass` could take now, read without locking the bucket: sizes the
+    work a drainer prepares before its (short, locked) `take_tokens`."""
     now = await db_now(session)
     cfg = await effective_rate(session, channel_id, now.date())
-    await session.execute(
-        update(ChannelRateBucket)
+    bucket = await session.scalar(
+        select(ChannelRateBucket)
         .where(ChannelRateBucket.channel_id == channel_id)
-        .values(
-            tokens=func.least(ChannelRateBucket.tokens + tokens, float(cfg.burst)),
-            granted=ChannelRateBucket.granted - tokens,
-        )
+        .execution_options(populate_existing=True)
     )
+    if bucket is None:
+        return cfg.burst
+    return rules.available(_state(bucket), now=now, rps=cfg.rps, burst=cfg.burst, klass=klass)
 
 
 async def drain_for_retry_after(

@@ -101,6 +101,18 @@ def take(
     return Decision(False, to_next, current)
 
 
+def available(
+    state: BucketState, *, now: datetime, rps: float, burst: int, klass: PushClass
+) -> int:
+    """How many tokens `klass` could take now (a read-only estimate; `take` decides)."""
+    current = refill(state, now=now, rps=rps, burst=burst)
+    if current.blocked_until is not None and current.blocked_until > now:
+        return 0
+    if higher_demand(current, klass, now):
+        return 0
+    return int(current.tokens)
+
+
 def drain(state: BucketState, *, now: datetime, retry_after: float | None) -> BucketState:
     """An upstream 429: no tokens, nothing granted before Retry-After has passed."""
     wait = timedelta(seconds=retry_after) if retry_after is not None else DEFAULT_RETRY_AFTER

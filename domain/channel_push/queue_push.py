@@ -1,10 +1,11 @@
 """Draining a channel's availability or content intents, one push per due intent.
 
-Each round: in one short transaction, claim the oldest due intents (SKIP LOCKED), take
-as many tokens as the shared budget grants for them (availability or content class),
-then read the current state of only as many subjects as were granted, skip those
-unchanged (content hash already acknowledged; their token goes back), and mark the rest
-`in_flight` at their current `seq`; then the HTTP calls; then record the outcomes.
+Each round: in one short transaction, claim the oldest due intents (SKIP LOCKED), read
+the current state of as many subjects as the shared budget has tokens for (peeked
+without a lock), skip those unchanged (content hash already acknowledged), take the
+tokens (availability or content class; the bucket row is locked only from there to the
+commit) and mark those `in_flight` at their current `seq`; then the HTTP calls; then
+record the outcomes.
 A short denial (the next token, a higher class's turn) is waited out inside the drain,
 so a backlog drains at the budget's rate without a workflow round trip per token; a
 long one (an upstream 429's Retry-After) is returned for the workflow's durable timer.
@@ -182,8 +183,9 @@ async def _claim(
 ) -> tuple[list[Prepared], int, float, bool]:
     """Claim up to `batch` due intents that got a token: (claims, skipped, wait, found any).
 
-    Tokens are taken before any subject is read, so a round that is granted one token
-    reads one subject, not `batch`; a skipped (unchanged) subject's token goes back.
+    Only as many subjects are read as the budget has tokens for (peeked without a lock),
+    so a round that can send one push reads one subject, not `batch`; the tokens are then
+    taken under the bucket's row lock, held only until this transaction commits.
     """
     now = await budget.db_now(session)
     rows = await queue.due(session, flow, channel_id, now, limit=batch)
@@ -208,11 +210,11 @@ async def _claim(
     conn_row = await connections.active_connection(session, channel_id)
     assert conn_row is not None
     conn = connections.info(conn_row)
-    granted, wait = await budget.take_tokens(session, channel_id, flow, len(rows))
-    ready: list[Prepared] = []
+    room = max(await budget.peek_tokens(session, channel_id, flow), 1)
+    ready: list[tuple[IntentRow, Prepared, str]] = []
     skipped = 0
     for row in rows:
-        if len(ready) >= granted:
+        if len(ready) >= room:
             break
         prepared, digest = await _prepare(session, channel_id, row, conn)
         if prepared is None:  # content unchanged since the channel acknowledged it
@@ -220,10 +222,14 @@ async def _claim(
             row.payload_hash = digest
             skipped += 1
             continue
+        ready.append((row, prepared, digest))
+    if not ready:
+        return [], skipped, 0.0, True
+    # The shared bucket row is locked only from here to the commit, never while reading.
+    granted, wait = await budget.take_tokens(session, channel_id, flow, len(ready))
+    for row, _, digest in ready[:granted]:
         row.push_status, row.claimed_at, row.payload_hash = "in_flight", now, digest
-        ready.append(prepared)
-    await budget.give_back(session, channel_id, granted - len(ready))
-    return ready, skipped, wait.total_seconds(), True
+    return [p for _, p, _ in ready[:granted]], skipped, wait.total_seconds(), True
 
 
 async def _record(

@@ -23,6 +23,7 @@ from domain.intents.service import IntentSpec, write_intent
 BOOKING_PUSH_WORKFLOW = "ChannelBookingPush"
 QUEUE_PUSH_WORKFLOW = "ChannelQueuePush"
 WAKE_SIGNAL = "wake"
+RECHECK_SIGNAL = "recheck"
 BookingAction = Literal["push", "cancel"]
 
 
@@ -50,13 +51,16 @@ async def start_booking_push(
 ) -> str:
     """Write the intent that starts a booking push/cancel workflow after commit.
 
-    `redrive` (a cause) starts it again even if a run of that id has closed; a running
-    one is left alone (it re-reads the links on its own).
+    `redrive` (a cause) signal-with-starts it (`recheck`): a closed run of that id is
+    started again, a running one (waiting on a held channel) re-checks its links now.
     """
     wf_id = workflow_id or booking_workflow_id(action, booking_id, channel_id)
     await write_intent(
         session,
         IntentSpec(
+            kind="signal" if redrive else "start",
+            signal_name=RECHECK_SIGNAL if redrive else None,
+            signal_input={"key": f"redrive:{redrive}"} if redrive else None,
             workflow_type=BOOKING_PUSH_WORKFLOW,
             workflow_id=wf_id,
             task_queue=task_queue,

@@ -58,13 +58,20 @@ async def update_allotment(
 async def delete_allotment(session: AsyncSession, allotment_id: str) -> None:
     """Return every open target's held units to its slot's pool, then delete."""
     allotment = await _lock(session, allotment_id)
+    # Every target first, in slot order (the lock order of draws), then each slot.
+    await session.execute(
+        select(ChannelInventoryAllotmentTarget.id)
+        .where(ChannelInventoryAllotmentTarget.allotment_id == allotment.id)
+        .order_by(ChannelInventoryAllotmentTarget.slot_id, ChannelInventoryAllotmentTarget.id)
+        .with_for_update()
+    )
     open_targets = await session.scalars(
         select(ChannelInventoryAllotmentTarget.id)
         .where(
             ChannelInventoryAllotmentTarget.allotment_id == allotment.id,
             ChannelInventoryAllotmentTarget.status == "open",
         )
-        .order_by(ChannelInventoryAllotmentTarget.id)
+        .order_by(ChannelInventoryAllotmentTarget.slot_id, ChannelInventoryAllotmentTarget.id)
     )
     for target_id in list(open_targets):
         await allotments.release_target(

@@ -1,7 +1,10 @@
 """Channel allotments on slots: carve, draw, give back and release (all under row locks).
 
-A target's `held` units are carved out of the slot's general pool. Lock order is always
-target row(s) first, then the slot row, so draws, give-backs and releases never deadlock.
+A target's `held` units are carved out of the slot's general pool. Lock order: slot by
+slot in id order, and for each slot the channel's target row(s) first, then the slot row
+(a draw locks the slot even when it has nothing to hand back, or no target). Whoever
+also locks an allotment takes it before its targets; whoever locks a channel row takes
+it after its targets (a channel booking key-shares the channel last).
 """
 
 from __future__ import annotations
@@ -147,6 +150,12 @@ async def draw(
         raise BadRequest("invalid_pax", "pax must be 1 or more")
     targets = await _lock_targets(session, channel_id=channel_id, slot_id=slot_id)
     if not targets:
+        # Still take the slot's lock now, in the caller's slot order (see below).
+        await session.execute(
+            select(AvailabilitySlot.id)
+            .where(AvailabilitySlot.id == slot_id)
+            .with_for_update(key_share=True)
+        )
         return None
     target = next((t for t in targets if t.status == "open"), targets[0])
     # Read max_capacity afresh: a concurrent lowering (it locks these targets) may have
@@ -163,9 +172,9 @@ async def draw(
             sold=target.sold,
             requested=pax,
         )
-    # Take the slot's lock now, even when nothing goes back to the pool: the booking's
-    # pax gate locks it right after, and locking slot B here but slot A only then (for a
-    # draw that returned nothing on A) would deadlock with a booking locking A then B.
+    # Take the slot's lock now, even when nothing goes back to the pool (or there is no
+    # target): the booking's pax gate locks it right after, and locking slot B here but
+    # slot A only then would deadlock with a booking locking A then B.
     await lock_slot(session, slot_id)
     target.sold += pax
     keep = min(target.held, max(0, target.guaranteed - target.sold))

@@ -27,6 +27,11 @@ class ItemResult:
     message: str | None = None
 
 
+def constraint_of(exc: IntegrityError) -> str | None:
+    """The name of the constraint an IntegrityError violated (None when unknown)."""
+    return getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+
+
 def check_ids(ids: list[str]) -> list[str]:
     """1 to 200 distinct ids (order kept); 400 `invalid_batch` otherwise."""
     unique = list(dict.fromkeys(ids))

@@ -129,7 +129,13 @@ async def delete_channel(session: AsyncSession, channel_id: str) -> None:
         raise Conflict("direct_channel_protected", "the direct channel cannot be deleted")
     # Targets (then slots) before the channel row: a channel booking locks its targets
     # and then, inserting its distribution details, key-shares the channel; taking the
-    # channel first here would deadlock with it.
+    # channel first here (or leaving targets for the cascade) would deadlock with it.
+    await session.execute(
+        select(ChannelInventoryAllotmentTarget.id)
+        .where(ChannelInventoryAllotmentTarget.channel_id == channel.id)
+        .order_by(ChannelInventoryAllotmentTarget.slot_id, ChannelInventoryAllotmentTarget.id)
+        .with_for_update()
+    )
     await _return_held_units(session, channel.id)
     channel = await get_channel(session, channel_id, lock=True)
     if channel.kind == DIRECT:  # re-kinded meanwhile
@@ -148,7 +154,7 @@ async def _return_held_units(session: AsyncSession, channel_id: str) -> None:
             ChannelInventoryAllotmentTarget.status == "open",
             ChannelInventoryAllotmentTarget.held > 0,
         )
-        .order_by(ChannelInventoryAllotmentTarget.id)
+        .order_by(ChannelInventoryAllotmentTarget.slot_id, ChannelInventoryAllotmentTarget.id)
     )
     for target_id in list(open_targets):
         await allotments.release_target(

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.bookings.models import Booking, BookingItem
 from domain.catalog.models import Product, ProductOption
+from domain.distribution.batch import constraint_of
 from domain.distribution.channels import active_contract, get_channel
 from domain.distribution.commission import BookingContext, CommissionResult, compute_commission
 from domain.distribution.models import (
@@ -19,6 +21,7 @@ from domain.distribution.models import (
 )
 from domain.errors import BadRequest, Conflict, NotFound
 
+MAPPING_UNIQUE = "uq_channel_product_mappings_channel_id_product_id"
 RULE_FIELDS: tuple[str, ...] = ("scope", "scope_ref", "kind", "amount_minor", "currency")
 RULE_FIELDS += ("bps", "valid_from", "valid_to")
 
@@ -137,7 +140,12 @@ async def create_mapping(
         )
     mapping = ChannelProductMapping(channel_id=channel_id, **fields)
     session.add(mapping)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a racing twin passed the pre-check too
+        if constraint_of(exc) != MAPPING_UNIQUE:
+            raise
+        raise Conflict("mapping_exists", f"channel {channel_id} already maps this product") from exc
     await session.refresh(mapping)
     return mapping
 

@@ -6,9 +6,11 @@ from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.base import Base
+from domain.distribution.batch import constraint_of
 from domain.distribution.supplier_models import (
     ExternalRef,
     Supplier,
@@ -20,6 +22,9 @@ from domain.distribution.supplier_models import (
 from domain.errors import BadRequest, Conflict, NotFound
 
 Row = TypeVar("Row", bound=Base)
+CONTRACT_UNIQUE = "uq_supplier_contracts_supplier_id_reference"
+REF_UNIQUE = "uq_external_refs_entity_type_source_system_namespace_external_id"
+PRIMARY_UNIQUE = "uq_external_refs_primary"
 
 
 async def get_supplier(session: AsyncSession, supplier_id: str) -> Supplier:
@@ -94,7 +99,14 @@ async def add_contract(session: AsyncSession, supplier_id: str, **fields: Any) -
     )
     if taken is not None:
         raise Conflict("supplier_contract_exists", f"reference {fields['reference']} is taken")
-    return await add(session, SupplierContract(supplier_id=supplier_id, **fields))
+    try:
+        return await add(session, SupplierContract(supplier_id=supplier_id, **fields))
+    except IntegrityError as exc:  # a racing twin passed the pre-check too
+        if constraint_of(exc) != CONTRACT_UNIQUE:
+            raise
+        raise Conflict(
+            "supplier_contract_exists", f"reference {fields['reference']} is taken"
+        ) from exc
 
 
 async def children(session: AsyncSession, model: type[Row], supplier_id: str) -> list[Row]:
@@ -125,7 +137,18 @@ async def add_external_ref(session: AsyncSession, **fields: Any) -> ExternalRef:
         )
     if fields.get("is_primary"):
         await _demote(session, fields)
-    return await add(session, ExternalRef(**fields))
+    try:
+        return await add(session, ExternalRef(**fields))
+    except IntegrityError as exc:  # a racing twin passed the pre-check too
+        if constraint_of(exc) == REF_UNIQUE:
+            raise Conflict(
+                "external_ref_exists", f"{fields['external_id']} already names an entity"
+            ) from exc
+        if constraint_of(exc) == PRIMARY_UNIQUE:
+            raise Conflict(
+                "primary_ref_exists", "another primary ref was added for this entity meanwhile"
+            ) from exc
+        raise
 
 
 async def _demote(session: AsyncSession, fields: dict[str, Any]) -> None:

@@ -237,3 +237,24 @@ async def process_event(
         event.processed_at = datetime.now(UTC)
         await session.flush()
         return Processed(status=event.status, outcome=event.outcome, error=event.error)
+
+
+async def mark_failed(
+    factory: async_sessionmaker[AsyncSession], *, event_id: str, error: str
+) -> Processed:
+    """Processing gave up (retries exhausted): a still-pending event becomes `failed` with
+    the error, so staff see it instead of a row pending forever."""
+    async with unit_of_work(factory) as session:
+        event = await session.scalar(
+            select(ChannelWebhookEvent)
+            .where(ChannelWebhookEvent.id == event_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if event is None:
+            return Processed(status="failed", error="event_not_found")
+        if event.status == "pending":
+            event.status, event.error = "failed", f"gave_up: {error}"[:2000]
+            event.processed_at = datetime.now(UTC)
+            await session.flush()
+        return Processed(status=event.status, outcome=event.outcome, error=event.error)

@@ -1,6 +1,12 @@
 """Settlement items of a run: one per channel booking of the period (commission from the
 commission engine, the rule recorded), plus reversals of earlier settled bookings that were
-cancelled since. Rows to insert; the caller inserts them in one executemany."""
+cancelled since. Rows to insert; the caller inserts them in one executemany.
+
+A booking already claimed by a live item of the channel (any run, any period) is left out;
+a booking whose only items were released (their run was rejected or fell below the minimum
+payout) is carried into the next run that ends after it was made. The claim index decides
+races: the loser's insert of the same booking is skipped.
+"""
 
 from __future__ import annotations
 
@@ -31,15 +37,23 @@ FROM channel_booking_links lk
 JOIN bookings b ON b.id = lk.booking_id
 LEFT JOIN booking_distribution_details d ON d.booking_id = lk.booking_id
 WHERE lk.channel_id = :channel_id
-  AND b.created_at >= :period_start AND b.created_at < :period_end
+  AND b.created_at < :period_end
+  AND (b.created_at >= :period_start
+       OR EXISTS (SELECT 1 FROM channel_settlement_items rel
+                  WHERE rel.channel_id = :channel_id AND rel.booking_id = lk.booking_id
+                    AND rel.kind = 'settle' AND rel.released_at IS NOT NULL))
   AND b.status IN ('confirmed', 'in_progress', 'completed')
   AND COALESCE(lk.currency, b.currency) = :currency
+  AND NOT EXISTS (SELECT 1 FROM channel_settlement_items cl
+                  WHERE cl.channel_id = :channel_id AND cl.booking_id = lk.booking_id
+                    AND cl.kind = 'settle' AND cl.released_at IS NULL)
 GROUP BY lk.booking_id
 ORDER BY lk.booking_id
 """
 )
 
-# Items of the channel's posted runs whose booking is cancelled now and not yet reversed.
+# Items of the channel's posted runs whose booking is cancelled now and not yet reversed
+# by a live item (a reversal in a rejected run was released and is due again).
 REVERSIBLE_SQL = text(
     """
 SELECT si.id, si.booking_id, si.link_id, si.payment_owner, si.gross_minor,
@@ -47,10 +61,12 @@ SELECT si.id, si.booking_id, si.link_id, si.payment_owner, si.gross_minor,
 FROM channel_settlement_items si
 JOIN channel_settlement_runs r ON r.id = si.run_id
 JOIN bookings b ON b.id = si.booking_id
-WHERE r.channel_id = :channel_id AND r.status = 'posted' AND r.currency = :currency
-  AND r.id <> :run_id AND si.reverses_item_id IS NULL
+WHERE si.channel_id = :channel_id AND si.kind = 'settle' AND si.released_at IS NULL
+  AND r.status = 'posted' AND r.currency = :currency AND r.id <> :run_id
   AND b.status IN ('cancelled', 'expired')
-  AND NOT EXISTS (SELECT 1 FROM channel_settlement_items x WHERE x.reverses_item_id = si.id)
+  AND NOT EXISTS (SELECT 1 FROM channel_settlement_items x
+                  WHERE x.channel_id = :channel_id AND x.booking_id = si.booking_id
+                    AND x.kind = 'reversal' AND x.released_at IS NULL)
 ORDER BY si.id
 """
 )
@@ -64,6 +80,8 @@ def _row(run: SettlementRun, it: rules.Item, **extra: Any) -> dict[str, Any]:
     return {
         "id": new_id(SettlementItem.id_prefix),
         "run_id": run.id,
+        "channel_id": run.channel_id,
+        "kind": "settle",
         "booking_id": it.booking_id,
         "payment_owner": it.payment_owner,
         "currency": run.currency,
@@ -75,6 +93,7 @@ def _row(run: SettlementRun, it: rules.Item, **extra: Any) -> dict[str, Any]:
         "commission_rule_id": None,
         "commission_source": None,
         "reverses_item_id": None,
+        "released_at": None,
         **extra,
     }
 
@@ -146,6 +165,7 @@ async def reversals(session: AsyncSession, run: SettlementRun) -> list[dict[str,
                 )
             ),
             link_id=row["link_id"],
+            kind="reversal",
             commission_source="reversal",
             reverses_item_id=row["id"],
         )

@@ -1,10 +1,18 @@
-"""Settlement policies, runs, items (one per channel booking) and remittance exceptions."""
+"""Settlement policies, runs, items (one per channel booking) and remittance exceptions.
+
+A channel booking is settled once per channel: a settlement item is a *claim*, and the
+partial unique index `uq_channel_settlement_items_claim` on (channel_id, booking_id, kind)
+over unreleased items lets one live run hold it, whatever the runs' periods. A run that
+ends without posting (rejected, below the minimum payout) releases its items'
+claims (`released_at`), so a later run settles those bookings; a reversal (kind
+`reversal`) is claimed the same way, so a settled booking cancelled since is reversed once.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,6 +22,7 @@ from domain.settlement.rules import PAYMENT_OWNERS, STATUSES
 
 DIRECTIONS = ("channel_pays", "operator_pays", "none")
 EXCEPTION_STATUSES = ("open", "resolved")
+ITEM_KINDS = ("settle", "reversal")
 
 
 class SettlementPolicy(TypeIdPk, Timestamps, Base):
@@ -71,6 +80,8 @@ class SettlementRun(TypeIdPk, Timestamps, Base):
     credited_minor: Mapped[int] = mapped_column(server_default="0")
     posted_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # Approved although remittance exceptions were open (the decision said so explicitly).
+    exceptions_overridden: Mapped[bool] = mapped_column(server_default="false")
 
     __table_args__ = (
         UniqueConstraint("channel_id", "period_start"),
@@ -95,6 +106,9 @@ class SettlementItem(TypeIdPk, Timestamps, Base):
     run_id: Mapped[str] = mapped_column(
         ForeignKey("channel_settlement_runs.id", ondelete="CASCADE")
     )
+    # The run's channel, copied so the claim index can say "once per channel".
+    channel_id: Mapped[str] = mapped_column(String(90))
+    kind: Mapped[str] = mapped_column(String(16), server_default="settle")
     booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), index=True)
     link_id: Mapped[str | None] = mapped_column(String(90))
     payment_owner: Mapped[str] = mapped_column(String(16))
@@ -106,13 +120,33 @@ class SettlementItem(TypeIdPk, Timestamps, Base):
     commission_rule_id: Mapped[str | None] = mapped_column(String(90))
     commission_source: Mapped[str | None] = mapped_column(String(32))
     # A reversal (negated amounts) of an item settled by an earlier posted run whose
-    # booking was cancelled since; unique, so an item is reversed at most once.
-    reverses_item_id: Mapped[str | None] = mapped_column(String(90), unique=True)
+    # booking was cancelled since; unique among live items: reversed at most once.
+    reverses_item_id: Mapped[str | None] = mapped_column(String(90))
+    # Set when the run ends without posting (rejected, below minimum): the claim is free.
+    released_at: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("run_id", "booking_id"),
         CheckConstraint("gross_minor = commission_minor + net_minor", name="balanced"),
         CheckConstraint(f"payment_owner IN {PAYMENT_OWNERS!r}", name="payment_owner"),
+        CheckConstraint(f"kind IN {ITEM_KINDS!r}", name="kind"),
+        CheckConstraint(
+            "(kind = 'reversal') = (reverses_item_id IS NOT NULL)", name="reversal_target"
+        ),
+        Index(
+            "uq_channel_settlement_items_claim",
+            "channel_id",
+            "booking_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("released_at IS NULL"),
+        ),
+        Index(
+            "uq_channel_settlement_items_reverses_item_id",
+            "reverses_item_id",
+            unique=True,
+            postgresql_where=text("released_at IS NULL AND reverses_item_id IS NOT NULL"),
+        ),
     )
 
 
@@ -132,6 +166,9 @@ class RemittanceException(TypeIdPk, Timestamps, Base):
     booking_ref: Mapped[str] = mapped_column(String(200))
     amount_minor: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), server_default="open")
+    resolved_by: Mapped[str | None] = mapped_column(String(90))
+    resolved_at: Mapped[datetime | None]
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         UniqueConstraint("settlement_run_id", "reconciliation_item_id"),

@@ -282,3 +282,28 @@ async def test_a_non_ascii_signature_or_an_unstorable_string_is_a_4xx_not_a_500(
         url, content=lone, headers={SIGNATURE_HEADER: sign(channel.webhook_secret, lone)}
     )
     assert (resp.status_code, resp.json()["code"]) == (400, "invalid_webhook_payload")
+
+
+async def test_an_event_whose_processing_gives_up_is_marked_failed_not_left_pending(
+    http, session_factory, temporal_client, task_queue, monkeypatch
+):
+    from temporalio.exceptions import ApplicationError
+
+    from domain.distribution import webhooks
+
+    async def broken(*_args, **_kwargs):
+        raise ApplicationError("upstream exploded", non_retryable=True)
+
+    monkeypatch.setattr(webhooks, "process_event", broken)
+    async with unit_of_work(session_factory) as session:
+        channel = await make_channel(session)
+    async with build_worker(temporal_client, session_factory, task_queue=task_queue):
+        resp = await signed_post(http, channel, {"id": "evt-z", "type": "booking.cancelled"})
+        outcome = await temporal_client.get_workflow_handle(
+            workflow_id(resp.json()["event_id"])
+        ).result()
+    assert outcome["status"] == "failed" and "upstream exploded" in outcome["error"]
+    async with session_factory() as db:
+        event = await db.get_one(ChannelWebhookEvent, resp.json()["event_id"])
+    assert (event.status, event.processed_at is not None) == ("failed", True)
+    assert event.error.startswith("gave_up:")

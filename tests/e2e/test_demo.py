@@ -101,10 +101,13 @@ async def test_the_demo_drives_a_new_day_each_run_and_its_summary_matches_the_sy
     worker_metrics = free_port()
     env["TOURFLOW_WORKER_METRICS_PORT"] = str(worker_metrics)
     api = f"http://127.0.0.1:{ports['api']}"
+    # The stack's output goes to a file: an unread pipe fills up with the day's logs and
+    # then blocks the stack's processes mid-request.
+    up_log = (data_dir.parent / "up.log").open("wb")
     stack = subprocess.Popen(
         [sys.executable, "-m", "tourflow", "up"],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=up_log,
         stderr=subprocess.STDOUT,
     )
     try:
@@ -177,7 +180,8 @@ async def test_the_demo_drives_a_new_day_each_run_and_its_summary_matches_the_sy
     finally:
         stop_sim_channels(data_dir)
         stack.send_signal(signal.SIGINT)
-        stack.communicate(timeout=60)
+        stack.wait(timeout=60)
+        up_log.close()
 
     # The second run added a new day: fresh bookings, nothing seeded twice.
     assert date.fromisoformat(second["day"]) == date.fromisoformat(first["day"]) + timedelta(1)

@@ -222,11 +222,12 @@ async def test_cancelling_a_booking_gives_back_only_the_items_it_still_held(sess
     assert (row.sold, row.held) == (2, 2)  # only the 2-pax item came back at cancellation
 
 
+@pytest.mark.parametrize("first_slot", ["beyond_guaranteed", "no_target"])
 async def test_a_two_slot_channel_booking_and_a_plain_booking_on_both_never_deadlock(
-    session_factory, monkeypatch
+    session_factory, monkeypatch, first_slot
 ):
-    """The channel booking draws nothing back on the first slot (beyond guaranteed) but
-    does on the second; a plain booking of both slots slips in between draw and gate."""
+    """The channel booking draws nothing back on the first slot (beyond guaranteed, or no
+    target at all) but does on the second; a plain booking of both slips in between."""
     from datetime import time
 
     from domain.distribution import channel_bookings
@@ -240,9 +241,10 @@ async def test_a_two_slot_channel_booking_and_a_plain_booking_on_both_never_dead
     first, second = sorted(made, key=lambda s: s.id)
     async with unit_of_work(session_factory) as session:
         channel = await make_channel(session)
-        await make_allotment_target(
-            session, channel, first.id, guaranteed_capacity=0, max_capacity=5
-        )
+        if first_slot == "beyond_guaranteed":
+            await make_allotment_target(
+                session, channel, first.id, guaranteed_capacity=0, max_capacity=5
+            )
         await make_allotment_target(session, channel, second.id)
 
     def two_slot_spec(pax_each):
@@ -383,12 +385,13 @@ async def test_a_channel_draft_promoted_then_cancelled_gives_back_nothing_it_nev
     assert await remaining(session_factory, s.id) == 16  # 20 - 4 carved + 3 drawn - 3 sold
 
 
+@pytest.mark.parametrize("guaranteed", [4, 0])
 async def test_deleting_a_channel_while_it_books_on_its_allotment_never_deadlocks(
-    session_factory, monkeypatch
+    session_factory, monkeypatch, guaranteed
 ):
     from domain.distribution import channel_bookings, channels
 
-    s, channel, target = await setup(session_factory, capacity=10, guaranteed=4)
+    s, channel, target = await setup(session_factory, capacity=10, guaranteed=guaranteed)
     create_booking = service.create_booking
     drawn, go = asyncio.Event(), asyncio.Event()
 
@@ -413,3 +416,57 @@ async def test_deleting_a_channel_while_it_books_on_its_allotment_never_deadlock
     assert await remaining(session_factory, s.id) == 9  # 10 - the 1 seat sold
     async with session_factory() as db:
         assert await db.get(ChannelInventoryAllotmentTarget, target.id) is None
+
+
+async def test_deleting_an_allotment_while_a_booking_draws_on_two_of_its_slots_never_deadlocks(
+    session_factory, monkeypatch
+):
+    from datetime import time
+
+    from domain.distribution import allotment_admin, channel_bookings
+    from tests.support.bookings import item_for
+
+    _, option = await product_with_option(session_factory)
+    made = [
+        await slot(session_factory, option, capacity=20, local_time=time(9 + n, 0))
+        for n in range(2)
+    ]
+    first, second = sorted(made, key=lambda s: s.id)
+    async with unit_of_work(session_factory) as session:
+        channel = await make_channel(session)
+        allotment = await make_allotment(session, channel, option.product_id)
+        # The second slot's target gets the smaller id: id order is not slot order.
+        await make_allotment_target(session, channel, second.id, allotment=allotment)
+        await make_allotment_target(session, channel, first.id, allotment=allotment)
+
+    draw = allotments.draw
+    first_drawn, go = asyncio.Event(), asyncio.Event()
+
+    async def pausing_draw(session, *, channel_id, slot_id, pax):
+        result = await draw(session, channel_id=channel_id, slot_id=slot_id, pax=pax)
+        if slot_id == first.id:
+            first_drawn.set()
+            await go.wait()
+        return result
+
+    monkeypatch.setattr(channel_bookings.allotments, "draw", pausing_draw)
+    spec = spec_for(first, pax=2, status="confirmed")
+    spec.items = [item_for(first, pax=1), item_for(second, pax=1)]
+
+    async def book_both():
+        async with unit_of_work(session_factory) as session:
+            await create_channel_booking(session, spec, ctx(), channel_id=channel.id)
+
+    async def delete():
+        async with unit_of_work(session_factory) as session:
+            await allotment_admin.delete_allotment(session, allotment.id)
+
+    booking_task = asyncio.create_task(book_both())
+    await asyncio.wait_for(first_drawn.wait(), 10)
+    delete_task = asyncio.create_task(delete())
+    await asyncio.sleep(0.5)
+    go.set()
+    results = await asyncio.gather(booking_task, delete_task, return_exceptions=True)
+    assert results == [None, None]
+    assert await remaining(session_factory, first.id) == 19  # 20 - the 1 seat sold
+    assert await remaining(session_factory, second.id) == 19

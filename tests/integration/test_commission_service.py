@@ -1,8 +1,13 @@
+import asyncio
 from datetime import date
 
+import pytest
+
 from domain.db import unit_of_work
+from domain.distribution import commercial
 from domain.distribution.channel_bookings import create_channel_booking
 from domain.distribution.commercial import commission_for_booking
+from domain.errors import Conflict
 from tests.support.bookings import book, ctx, spec_for
 from tests.support.catalog import product_with_option, slot
 from tests.support.distribution import make_channel, make_commission_rule, make_contract
@@ -45,3 +50,26 @@ async def test_without_a_matching_rule_the_active_contract_bps_applies(session_f
         result = await commission_for_booking(session, booking.id)
     assert result is not None and (result.rule_id, result.amount_minor) == (None, 400)
     assert "contract's 800 bps" in result.explanation
+
+
+async def test_two_racing_mappings_of_one_product_give_one_and_a_mapping_exists_conflict(
+    session_factory,
+):
+    product, _ = await product_with_option(session_factory)
+    async with unit_of_work(session_factory) as session:
+        channel = await make_channel(session)
+
+    async def create(session):
+        return await commercial.create_mapping(
+            session, channel.id, product_id=product.id, external_product_id="ext-1"
+        )
+
+    async with session_factory() as first:
+        await create(first)
+        async with session_factory() as second:
+            racing = asyncio.create_task(create(second))  # passes the pre-check, then waits
+            await asyncio.sleep(0.5)
+            await first.commit()
+            with pytest.raises(Conflict) as err:
+                await racing
+    assert err.value.code == "mapping_exists"

@@ -20,6 +20,7 @@ from domain.channel_push.models import ChannelConnection
 from domain.distribution.models import BookingDistributionDetails, Channel, ChannelBookingLink
 from domain.ids import new_id
 from domain.reconciliation.compare import Local, Reported
+from domain.reconciliation.models import ReconciliationItem, ReconciliationRun
 from tourflow.embedded import free_port
 
 STATUS_OF = {"confirmed": "confirmed", "cancelled": "cancelled", "pending": "draft"}
@@ -92,6 +93,37 @@ async def channel_bookings(
         ],
     )
     return ids
+
+
+async def money_issue(
+    session: AsyncSession, channel_id: str, *, issue_type: str = "amount_mismatch", **overrides: Any
+) -> ReconciliationItem:
+    """An open money-affecting reconciliation issue over the test period (a remittance
+    exception for a settlement run of an overlapping period)."""
+    recon = ReconciliationRun(
+        channel_id=channel_id,
+        period_start=PERIOD_START,
+        period_end=PERIOD_END,
+        workflow_id=f"channel-reconciliation:{channel_id}:{PERIOD_START.isoformat()}",
+        status="completed",
+    )
+    session.add(recon)
+    await session.flush()
+    item = ReconciliationItem(
+        **{
+            "run_id": recon.id,
+            "channel_id": channel_id,
+            "issue_type": issue_type,
+            "severity": "medium",
+            "booking_ref": "x1",
+            "local_amount_minor": 1_000,
+            "channel_amount_minor": 800,
+            **overrides,
+        }
+    )
+    session.add(item)
+    await session.flush()
+    return item
 
 
 def report_items(reported: Sequence[Reported], ids: dict[str, str]) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from adapters.channels.http import parse_retry_after
 from adapters.channels.redaction import REDACTED, redact_body, redact_headers
 from adapters.channels.sim_channel import max_in_window
-from domain.channel_push.budget_rules import BucketState, drain, take
+from domain.channel_push.budget_rules import BucketState, available, drain, take
 from domain.channel_push.policy import (
     PushPolicy,
     backoff_seconds,
@@ -126,3 +126,15 @@ def test_a_held_channel_is_re_checked_on_a_doubling_timer_up_to_its_cap() -> Non
     waits = [held_wait_seconds(policy, n) for n in range(1, 8)]
     assert waits == [60, 120, 240, 480, 900, 900, 900]
     assert held_wait_seconds(policy, 10_000) == 900
+
+
+def test_available_counts_whole_tokens_and_is_zero_while_blocked_or_yielding() -> None:
+    state = BucketState(tokens=2.5, refilled_at=T0)
+    assert available(state, now=T0, rps=5, burst=10, klass="availability") == 2
+    assert available(state, now=at(1), rps=5, burst=10, klass="availability") == 7
+    assert available(state, now=at(60), rps=5, burst=10, klass="availability") == 10
+    waiting = BucketState(tokens=3, refilled_at=T0, booking_demand_until=at(1))
+    assert available(waiting, now=T0, rps=5, burst=10, klass="availability") == 0
+    assert available(waiting, now=T0, rps=5, burst=10, klass="booking") == 3
+    blocked = BucketState(tokens=3, refilled_at=T0, blocked_until=at(2))
+    assert available(blocked, now=T0, rps=5, burst=10, klass="booking") == 0

@@ -1,6 +1,7 @@
 """Settlement runs: totals balance, nothing posted before approval, a rejection posts
 nothing, an approval posts a channel invoice, operator-collected money becomes a supplier
-payment, and money-affecting reconciliation issues raise remittance exceptions."""
+payment, and money-affecting reconciliation issues raise remittance exceptions that block
+an approval unless it overrides them explicitly; a rejection releases the run's bookings."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.worker import Worker
 
 from activities.settlement import SettlementActivities, SettlementState
@@ -136,6 +138,7 @@ async def test_a_rejected_settlement_posts_nothing(session_factory, temporal_cli
         run = await session.get_one(SettlementRun, state.run_id)
     assert len(items) == 4 and {i.commission_rule_id for i in items} == {rule_id}
     assert all(i.gross_minor == i.commission_minor + i.net_minor for i in items)
+    assert all(i.released_at is not None for i in items)  # free for the next run
     assert run.decided_by == "prin_y"
 
 
@@ -169,9 +172,24 @@ async def test_an_approved_settlement_posts_a_channel_invoice_and_raises_remitta
         handle = await _start(temporal_client, chan, task_queue)
         state = await _awaiting(handle)
         assert await _posted_documents(session_factory, state.run_id) == (0, 0)
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(
+                ChannelSettlementWorkflow.decide,
+                Decision(approve=True, principal_id="prin_z", scopes=["settlements:approve"]),
+            )
+        cause = refused.value.cause
+        assert isinstance(cause, ActivityError) and isinstance(cause.cause, ApplicationError)
+        assert cause.cause.type == "settlement_open_exceptions"
+        still = await handle.query(ChannelSettlementWorkflow.state)
+        assert still is not None and still.status == "awaiting_approval"
         await handle.execute_update(
             ChannelSettlementWorkflow.decide,
-            Decision(approve=True, principal_id="prin_z", scopes=["settlements:approve"]),
+            Decision(
+                approve=True,
+                principal_id="prin_z",
+                scopes=["settlements:approve"],
+                override_exceptions=True,
+            ),
         )
         result: SettlementResult = await handle.result()
     assert result.state is not None and result.state.status == "posted"
@@ -184,6 +202,8 @@ async def test_an_approved_settlement_posts_a_channel_invoice_and_raises_remitta
                 )
             )
         ).all()
+        run = await session.get_one(SettlementRun, state.run_id)
+    assert run.exceptions_overridden and run.decided_by == "prin_z"
     assert (invoice.status, invoice.total_minor, invoice.currency) == ("issued", 13_601, "EUR")
     assert [(e.issue_type, e.amount_minor) for e in exceptions] == [("amount_mismatch", 200)]
 

@@ -161,7 +161,11 @@ async def settlement_approved(ctx: DemoContext) -> None:
     if pending["status"] == "awaiting_approval":
         await ctx.post(
             f"/v1/settlements/runs/{rid}/approve",
-            {"note": "checked against the reconciliation; the two open issues are followed up"},
+            {
+                "note": "checked against the reconciliation; the two open issues are followed up",
+                # Open remittance exceptions block a plain approval; say so explicitly.
+                "override_exceptions": bool(exceptions),
+            },
         )
 
     async def posted() -> dict[str, Any] | None:

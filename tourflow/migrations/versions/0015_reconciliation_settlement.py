@@ -301,6 +301,7 @@ def upgrade() -> None:
         sa.Column("credited_minor", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("exceptions_overridden", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("id", sa.String(length=90), nullable=False),
         sa.Column(
             "created_at",
@@ -365,6 +366,9 @@ def upgrade() -> None:
         sa.Column("booking_ref", sa.String(length=200), nullable=False),
         sa.Column("amount_minor", sa.BigInteger(), nullable=True),
         sa.Column("status", sa.String(length=16), server_default="open", nullable=False),
+        sa.Column("resolved_by", sa.String(length=90), nullable=True),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolution_note", sa.Text(), nullable=True),
         sa.Column("id", sa.String(length=90), nullable=False),
         sa.Column(
             "created_at",
@@ -410,6 +414,8 @@ def upgrade() -> None:
     op.create_table(
         "channel_settlement_items",
         sa.Column("run_id", sa.String(length=90), nullable=False),
+        sa.Column("channel_id", sa.String(length=90), nullable=False),
+        sa.Column("kind", sa.String(length=16), server_default="settle", nullable=False),
         sa.Column("booking_id", sa.String(length=90), nullable=False),
         sa.Column("link_id", sa.String(length=90), nullable=True),
         sa.Column("payment_owner", sa.String(length=16), nullable=False),
@@ -421,6 +427,7 @@ def upgrade() -> None:
         sa.Column("commission_rule_id", sa.String(length=90), nullable=True),
         sa.Column("commission_source", sa.String(length=32), nullable=True),
         sa.Column("reverses_item_id", sa.String(length=90), nullable=True),
+        sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("id", sa.String(length=90), nullable=False),
         sa.Column(
             "created_at",
@@ -442,6 +449,13 @@ def upgrade() -> None:
             "gross_minor = commission_minor + net_minor",
             name=op.f("ck_channel_settlement_items_balanced"),
         ),
+        sa.CheckConstraint(
+            "kind IN ('settle', 'reversal')", name=op.f("ck_channel_settlement_items_kind")
+        ),
+        sa.CheckConstraint(
+            "(kind = 'reversal') = (reverses_item_id IS NOT NULL)",
+            name=op.f("ck_channel_settlement_items_reversal_target"),
+        ),
         sa.ForeignKeyConstraint(
             ["booking_id"],
             ["bookings.id"],
@@ -457,15 +471,27 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "run_id", "booking_id", name=op.f("uq_channel_settlement_items_run_id_booking_id")
         ),
-        sa.UniqueConstraint(
-            "reverses_item_id", name=op.f("uq_channel_settlement_items_reverses_item_id")
-        ),
     )
     op.create_index(
         op.f("ix_channel_settlement_items_booking_id"),
         "channel_settlement_items",
         ["booking_id"],
         unique=False,
+    )
+    # A channel booking is claimed (settled, and reversed) once per channel by live items.
+    op.create_index(
+        "uq_channel_settlement_items_claim",
+        "channel_settlement_items",
+        ["channel_id", "booking_id", "kind"],
+        unique=True,
+        postgresql_where=sa.text("released_at IS NULL"),
+    )
+    op.create_index(
+        "uq_channel_settlement_items_reverses_item_id",
+        "channel_settlement_items",
+        ["reverses_item_id"],
+        unique=True,
+        postgresql_where=sa.text("released_at IS NULL AND reverses_item_id IS NOT NULL"),
     )
 
 
