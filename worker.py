@@ -34,6 +34,7 @@ from domain.finance.subscribers import finance_subscribers
 from domain.intents.dispatcher import IntentDispatcher
 from domain.outbox.relay import OutboxRelay
 from domain.outbox.subscribers import Subscriber
+from domain.reconciliation import schedules as channel_schedules
 from tourflow.observability.interceptor import OutcomeMetricsInterceptor
 from tourflow.schedules import ensure_all
 from tourflow.settings import DEFAULT_TASK_QUEUE
@@ -53,7 +54,7 @@ from workflows.channel_settlement import ChannelSettlementWorkflow
 from workflows.channel_webhook import ChannelWebhookWorkflow
 from workflows.intent_sweeper import IntentSweeperWorkflow
 from workflows.invoice_overdue import InvoiceOverdueSweepWorkflow
-from workflows.payment_reminders import PaymentReminderSweepWorkflow
+from workflows.payment_reminders import GuaranteeExpirySweepWorkflow, PaymentReminderSweepWorkflow
 from workflows.reserve import ReserveWorkflow
 from workflows.resource_hold_cutoff import ResourceHoldCutoffWorkflow
 from workflows.slot_horizon import SlotHorizonSweepWorkflow, SlotHorizonWorkflow
@@ -69,6 +70,7 @@ WORKFLOWS: list[type] = [
     BookingHoldWorkflow,
     InvoiceOverdueSweepWorkflow,
     PaymentReminderSweepWorkflow,
+    GuaranteeExpirySweepWorkflow,
     ReserveWorkflow,
     ChannelBookingPushWorkflow,
     ChannelQueuePushWorkflow,
@@ -106,6 +108,7 @@ def activities(
         BookingActivities(factory, task_queue).expire_if_due,
         FinanceActivities(factory).mark_overdue_batch,
         ReminderActivities(factory).send_reminder_page,
+        ReminderActivities(factory).expire_guarantees,
         *ReserveActivities(factory, task_queue, after_commit=dispatcher.dispatch).all(),
         *ChannelPushActivities(factory).all(),
         *DistributionActivities(factory, task_queue, after_commit=dispatcher.dispatch).all(),
@@ -150,6 +153,8 @@ async def run(
     """Run the Temporal worker and the outbox relay until `stop` is set."""
     await ensure_search_attributes(client)
     await ensure_all(client, task_queue=task_queue, sweep_every=sweep_every)
+    # Policies -> schedules again: Temporal may have lost them since the last policy edit.
+    await channel_schedules.resync_all(factory, client, task_queue=task_queue)
     dispatcher = IntentDispatcher(factory, TemporalClientProvider.of(client))
     relay = OutboxRelay(factory, subscribers(task_queue), after_commit=dispatcher.dispatch)
     worker = build_worker(client, factory, task_queue=task_queue)

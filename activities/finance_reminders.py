@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,6 +11,7 @@ from temporalio import activity
 from adapters.notifications.base import Notifier
 from adapters.notifications.file import default_notifier
 from domain.db import unit_of_work
+from domain.finance.guarantees import expire_due
 from domain.finance.reminders import due_lines, remind_line
 from tourflow.settings import Settings
 
@@ -41,6 +42,19 @@ class ReminderPageResult(BaseModel):
 
     reminder_ids: list[str]
     last_line_id: str | None
+
+
+class GuaranteeExpiryInput(BaseModel):
+    """Expire pending guarantees whose `expires_at` is at or before `as_of` (default: now)."""
+
+    as_of: datetime | None = None
+    batch: int = Field(default=200, ge=1, le=1000)
+
+
+class GuaranteeExpiryResult(BaseModel):
+    """The guarantees this run expired."""
+
+    guarantee_ids: list[str]
 
 
 class ReminderActivities:
@@ -79,3 +93,15 @@ class ReminderActivities:
                 sent.append(reminder)
         last = line_ids[-1] if len(line_ids) == params.limit else None
         return ReminderPageResult(reminder_ids=sent, last_line_id=last)
+
+    @activity.defn(name="finance.expire_guarantees")
+    async def expire_guarantees(self, params: GuaranteeExpiryInput) -> GuaranteeExpiryResult:
+        """Expire due pending guarantees in batches, each batch in its own commit."""
+        as_of = params.as_of or datetime.now(UTC)
+        done: list[str] = []
+        while True:
+            async with unit_of_work(self._factory) as session:
+                ids = await expire_due(session, now=as_of, limit=params.batch)
+            done.extend(ids)
+            if len(ids) < params.batch:
+                return GuaranteeExpiryResult(guarantee_ids=done)

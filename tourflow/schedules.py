@@ -18,15 +18,19 @@ from temporalio.client import (
 )
 
 from activities.finance import OverdueSweepInput
-from activities.finance_reminders import ReminderSweepInput
+from activities.finance_reminders import GuaranteeExpiryInput, ReminderSweepInput
 from activities.intents import RedriveInput
 from workflows.allotment_release_sweep import SCHEDULE_ID as RELEASE_SCHEDULE_ID
 from workflows.allotment_release_sweep import AllotmentReleaseSweepWorkflow, SweepInput
 from workflows.intent_sweeper import SCHEDULE_ID, IntentSweeperWorkflow
 from workflows.invoice_overdue import SCHEDULE_ID as OVERDUE_SCHEDULE_ID
 from workflows.invoice_overdue import InvoiceOverdueSweepWorkflow
+from workflows.payment_reminders import (
+    EXPIRY_SCHEDULE_ID,
+    GuaranteeExpirySweepWorkflow,
+    PaymentReminderSweepWorkflow,
+)
 from workflows.payment_reminders import SCHEDULE_ID as REMINDER_SCHEDULE_ID
-from workflows.payment_reminders import PaymentReminderSweepWorkflow
 from workflows.slot_horizon import SCHEDULE_ID as HORIZON_SCHEDULE_ID
 from workflows.slot_horizon import SlotHorizonSweepWorkflow
 
@@ -90,6 +94,21 @@ def payment_reminder_schedule(task_queue: str) -> Schedule:
     )
 
 
+def guarantee_expiry_schedule(task_queue: str) -> Schedule:
+    """Every hour at :20 UTC, expire pending guarantees past their `expires_at`."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            GuaranteeExpirySweepWorkflow.run,
+            GuaranteeExpiryInput(),
+            id=f"{EXPIRY_SCHEDULE_ID}-run",
+            task_queue=task_queue,
+            execution_timeout=timedelta(minutes=30),
+        ),
+        spec=ScheduleSpec(cron_expressions=["20 * * * *"]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
 def allotment_release_schedule(task_queue: str) -> Schedule:
     """Every 15 minutes, release allotment targets whose rule's time passed (the safety
     net behind each target's own `allotment-release:{targetId}` timer)."""
@@ -129,4 +148,5 @@ async def ensure_all(client: Client, *, task_queue: str, sweep_every: timedelta)
     await ensure_schedule(client, HORIZON_SCHEDULE_ID, slot_horizon_schedule(task_queue))
     await ensure_schedule(client, OVERDUE_SCHEDULE_ID, invoice_overdue_schedule(task_queue))
     await ensure_schedule(client, REMINDER_SCHEDULE_ID, payment_reminder_schedule(task_queue))
+    await ensure_schedule(client, EXPIRY_SCHEDULE_ID, guarantee_expiry_schedule(task_queue))
     await ensure_schedule(client, RELEASE_SCHEDULE_ID, allotment_release_schedule(task_queue))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Literal
 
@@ -75,6 +76,9 @@ class ChannelBookingPushWorkflow:
     def __init__(self) -> None:
         self._rechecks = 0
 
+    def _rechecked_since(self, seen: int) -> Callable[[], bool]:
+        return lambda: self._rechecks != seen
+
     @workflow.signal(name="recheck")
     def recheck(self, _: Recheck) -> None:
         """Re-check held links now instead of at the end of their hold timer."""
@@ -119,6 +123,7 @@ class ChannelBookingPushWorkflow:
     ) -> str:
         failures = held = 0
         while True:
+            seen = self._rechecks  # a recheck arriving during the attempt counts too
             result: LinkAttemptResult = await workflow.execute_activity(
                 "channel_push.attempt_link",
                 LinkAttemptInput(link_id=link_id, action=action),
@@ -134,11 +139,9 @@ class ChannelBookingPushWorkflow:
                 return result.status or "skip"
             if result.kind == "wait" and result.status == HELD:
                 held += 1  # paused / archived / unconnected: re-check, backing off
-                seen = self._rechecks
                 with contextlib.suppress(TimeoutError):
                     await workflow.wait_condition(
-                        lambda seen=seen: self._rechecks != seen,  # type: ignore[misc]
-                        timeout=held_wait_seconds(policy, held),
+                        self._rechecked_since(seen), timeout=held_wait_seconds(policy, held)
                     )
                 if self._rechecks != seen:  # signalled: start the backoff afresh
                     held = 0

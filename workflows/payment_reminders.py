@@ -22,6 +22,8 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.finance_reminders import (
+        GuaranteeExpiryInput,
+        GuaranteeExpiryResult,
         ReminderPageInput,
         ReminderPageResult,
         ReminderSweepInput,
@@ -29,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 SCHEDULE_ID = "payment-reminders"
+EXPIRY_SCHEDULE_ID = "guarantee-expiry"
 PAGE = 50
 _RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=2))
 
@@ -55,3 +58,30 @@ class PaymentReminderSweepWorkflow:
             if page.last_line_id is None:
                 return ReminderSweepResult(as_of=as_of, sent=sent)
             after = page.last_line_id
+
+
+@workflow.defn(name="GuaranteeExpirySweep")
+class GuaranteeExpirySweepWorkflow:
+    """Expire pending guarantees whose `expires_at` has passed.
+
+    Id: `guarantee-expiry-run`, started hourly at :20 UTC by the Temporal Schedule
+    `guarantee-expiry` (overlap skipped). Signals / updates: none.
+    Retries: five attempts (2 s initial backoff); each batch commits on its own and only
+    still-pending guarantees change, so a retry or an overlapping run is a no-op for what
+    is already expired. Failure / compensation: none; the next run catches up. A session
+    that succeeds for a guarantee past `expires_at` is refunded, not applied
+    (`domain.finance.session_completion`).
+    """
+
+    @workflow.run
+    async def run(self, params: GuaranteeExpiryInput) -> GuaranteeExpiryResult:
+        """One activity, as of the workflow's now unless the input names a time."""
+        as_of = params.as_of or workflow.now()
+        result: GuaranteeExpiryResult = await workflow.execute_activity(
+            "finance.expire_guarantees",
+            GuaranteeExpiryInput(as_of=as_of, batch=params.batch),
+            result_type=GuaranteeExpiryResult,
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=_RETRY,
+        )
+        return result

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from api.deps import RuntimeDep, SessionDep, require
 from domain.auth.service import AuthenticatedPrincipal
 from domain.channel_push import health, repush
+from domain.channel_push.budget import db_now
+from domain.channel_push.connections import push_hold
 from domain.channel_push.models import ChannelConnection, ChannelDelivery
 from domain.distribution.models import Channel
 from domain.errors import NotFound
@@ -100,6 +102,13 @@ class DeliveryOut(BaseModel):
     created_at: datetime
 
 
+class RedriveOut(BaseModel):
+    """What was re-driven, and why nothing will be sent yet if the channel is held."""
+
+    redriven: dict[str, int]
+    held: str | None
+
+
 class RepushOut(BaseModel):
     """The link, reset to pending, and the workflow that pushes it."""
 
@@ -157,6 +166,23 @@ async def put_connection(
             cause=f"{conn.id}:{conn.updated_at.isoformat()}",
         )
     return out
+
+
+@router.post("/channels/{channel_id}/redrive", response_model=RedriveOut, status_code=202)
+async def redrive(
+    channel_id: str, session: SessionDep, runtime: RuntimeDep, _: Writer
+) -> RedriveOut:
+    """Push what the channel is owed now (e.g. after resuming it) instead of at the next
+    held re-check: held intents become due, drainers and held booking pushes are woken."""
+    channel = await _channel(session, channel_id)
+    now = await db_now(session)
+    counts = await repush.redrive_channel(
+        session,
+        channel.id,
+        task_queue=runtime.settings.temporal_task_queue,
+        cause=f"operator:{now.isoformat()}",
+    )
+    return RedriveOut(redriven=counts, held=await push_hold(session, channel.id))
 
 
 @router.get("/channels/{channel_id}/connection", response_model=ConnectionOut)

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.deps import SessionDep, require
-from api.fields import LongText, Name
+from api.fields import LongText, Name, Ref
 from domain.auth.service import AuthenticatedPrincipal
 from domain.errors import NotFound
 from domain.finance import guarantees, reminders, transfers
@@ -77,6 +77,20 @@ class TransferIn(BaseModel):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     payer: Name | None = None
     received_at: datetime | None = None
+
+
+class MatchIn(BaseModel):
+    """Exactly one of `payment_session_id` (a pending bank-transfer session) or
+    `booking_id`."""
+
+    payment_session_id: Ref | None = None
+    booking_id: Ref | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> MatchIn:
+        if (self.payment_session_id is None) == (self.booking_id is None):
+            raise ValueError("send payment_session_id or booking_id")
+        return self
 
 
 class TransferOut(BaseModel):
@@ -229,6 +243,33 @@ async def record_transfer(
     )
     if not created:
         response.status_code = 200
+    return TransferOut.model_validate(row)
+
+
+@router.post(
+    "/bank-transfers/{transfer_id}/match",
+    response_model=TransferOut,
+    summary="Match a received transfer the reference did not match, by hand",
+)
+async def match_transfer(
+    transfer_id: str, body: MatchIn, session: SessionDep, _: Writer
+) -> TransferOut:
+    """To a pending bank-transfer session of the same amount (it completes), or to a
+    booking (a bank-transfer payment; the lines it exactly covers are paid). Repeating
+    the same match returns it. 404 `transfer_not_found`, `payment_session_not_found`,
+    `booking_not_found`; 409 `transfer_already_matched`, `session_not_matchable`,
+    `amount_mismatch`, `currency_mismatch`.
+    """
+    row, _created = await transfers.match_transfer(
+        session,
+        parse_id(transfer_id, "rbtr", field="transfer_id"),
+        payment_session_id=(
+            parse_id(body.payment_session_id, "pses", field="payment_session_id")
+            if body.payment_session_id
+            else None
+        ),
+        booking_id=_booking(body.booking_id) if body.booking_id else None,
+    )
     return TransferOut.model_validate(row)
 
 

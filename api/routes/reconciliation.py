@@ -7,14 +7,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from api.deps import RuntimeDep, SessionDep, require
 from api.fields import LongText, Ref
 from domain.auth.service import AuthenticatedPrincipal
 from domain.distribution.channels import get_channel
 from domain.distribution.models import Channel
-from domain.errors import NotFound
+from domain.errors import Conflict, NotFound
 from domain.ids import parse_id
 from domain.reconciliation import policies, resolution, service
 from domain.reconciliation.models import (
@@ -93,6 +93,7 @@ class ItemOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str
     run_id: str
+    last_run_id: str | None
     channel_id: str
     issue_type: str
     side: str | None
@@ -163,12 +164,22 @@ async def get_policy(channel_id: str, session: SessionDep, _: Reader) -> PolicyO
 
 @router.post("/runs", response_model=RunOut, status_code=202, summary="Start a run")
 async def start_run(body: PeriodIn, session: SessionDep, runtime: RuntimeDep, _: Writer) -> RunOut:
-    """Open the run and start its workflow after commit (starting it again is a no-op)."""
+    """Open the run and start its workflow after commit (starting it again is a no-op;
+    the same period_start with another period_end is 409 `reconciliation_run_exists`).
+    Runs may overlap: issues found again are carried forward, not reported twice."""
     channel_id = _channel(body.channel_id)
     await get_channel(session, channel_id)
     run = await service.open_run(
         session, channel_id=channel_id, period_start=body.period_start, period_end=body.period_end
     )
+    if run.period_end != body.period_end:
+        raise Conflict(
+            "reconciliation_run_exists",
+            f"the run of {run.period_start} covers up to {run.period_end}; "
+            "start another period_start for a different period",
+            run_id=run.id,
+            period_end=run.period_end.isoformat(),
+        )
     await policies.request_run(
         session,
         kind="reconciliation",
@@ -211,11 +222,15 @@ async def list_issues(
     resolution: Annotated[Resolution | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ItemOut]:
-    """Issues (the run's items), filtered; newest first."""
+    """Issues, filtered; newest first. An open issue is listed once however many
+    (overlapping) runs found it: `run_id` raised it, `last_run_id` saw it last."""
     stmt = select(ReconciliationItem).order_by(ReconciliationItem.id.desc()).limit(limit)
     if run_id is not None:
         rid = parse_id(run_id, ReconciliationRun.id_prefix, field="run_id")
-        stmt = stmt.where(ReconciliationItem.run_id == rid)
+        # The run's issues: those it raised and those it found still open from earlier runs.
+        stmt = stmt.where(
+            or_(ReconciliationItem.run_id == rid, ReconciliationItem.last_run_id == rid)
+        )
     if channel_id is not None:
         stmt = stmt.where(ReconciliationItem.channel_id == _channel(channel_id))
     if issue_type is not None:

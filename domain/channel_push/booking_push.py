@@ -86,7 +86,7 @@ async def _booking_payload(session: AsyncSession, link: ChannelBookingLink) -> B
         slot_ref=item.slot_id,
         start_at=slot.starts_at.isoformat() if slot else None,
         pax=item.pax or item.quantity,
-        amount_minor=item.sell_amount_minor,
+        amount_minor=item.sell_amount_minor * item.quantity,  # the item total, not per unit
         currency=item.sell_currency,
         contact=contact,
     )

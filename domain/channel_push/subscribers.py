@@ -79,7 +79,7 @@ async def links_for_confirmed_booking(
                     idempotency_key=link_key(booking_id, item.id, channel.channel_id),
                     direction="outbound",
                     push_status="pending",
-                    amount_minor=item.sell_amount_minor,
+                    amount_minor=item.sell_amount_minor * item.quantity,
                     currency=item.sell_currency,
                 )
                 .on_conflict_do_nothing()

@@ -11,14 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from domain.base import Base, Timestamps, TypeIdPk
 
 GUARANTEE_KINDS = ("deposit", "pre_auth", "card_on_file", "agency_letter", "voucher")
-GUARANTEE_STATUSES = ("pending", "active", "released", "claimed", "cancelled")
+GUARANTEE_STATUSES = ("pending", "active", "released", "claimed", "cancelled", "expired")
 
 
 class Guarantee(TypeIdPk, Timestamps, Base):
     """One guarantee for a booking, in the booking's currency, up to `amount_minor`.
 
     Deposits, pre-auths and cards on file are secured by a payment session (`pending`
-    until it succeeds); agency letters and vouchers are documents, `active` on creation.
+    until it succeeds; `expired` once `expires_at` passes unsecured); agency letters and
+    vouchers are documents, `active` on creation.
     """
 
     __tablename__ = "booking_guarantees"
@@ -50,6 +51,7 @@ class Guarantee(TypeIdPk, Timestamps, Base):
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint("claimed_minor >= 0 AND claimed_minor <= amount_minor", name="claimed"),
         CheckConstraint(
-            "status IN ('pending', 'cancelled') OR secured_at IS NOT NULL", name="secured_at"
+            "status IN ('pending', 'cancelled', 'expired') OR secured_at IS NOT NULL",
+            name="secured_at",
         ),
     )

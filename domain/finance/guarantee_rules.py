@@ -1,8 +1,9 @@
 """Guarantee rules: which kinds a payment secures, the lifecycle, what claiming collects. Pure.
 
-pending -> active | cancelled      (secured by a payment session, or cancelled unsecured)
+pending -> active | cancelled | expired  (secured by a payment session, cancelled unsecured,
+                                         or past `expires_at` unsecured: the expiry sweep)
 active  -> released | claimed      (handed back, or used to collect money)
-released, claimed, cancelled: terminal
+released, claimed, cancelled, expired: terminal
 
 Deposits, pre-auths and cards on file start `pending` and become `active` when their payment
 session succeeds; agency letters and vouchers are documents and start `active`.
@@ -27,11 +28,12 @@ CLAIM_METHOD: dict[str, str | None] = {
     "voucher": "voucher",  # redeem the voucher
 }
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "pending": frozenset({"active", "cancelled"}),
+    "pending": frozenset({"active", "cancelled", "expired"}),
     "active": frozenset({"released", "claimed"}),
     "released": frozenset(),
     "claimed": frozenset(),
     "cancelled": frozenset(),
+    "expired": frozenset(),
 }
 
 

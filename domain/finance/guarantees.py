@@ -243,6 +243,31 @@ async def claim(
     return row
 
 
+async def expire_due(session: AsyncSession, *, now: datetime, limit: int = 200) -> list[str]:
+    """Expire up to `limit` pending guarantees whose `expires_at` has passed; their ids.
+
+    Rows another transaction holds (a session completing for one) are skipped and caught
+    by the next sweep; an expired guarantee is no longer pending, so a repeat is a no-op.
+    """
+    rows = await session.scalars(
+        select(Guarantee)
+        .where(Guarantee.status == "pending", Guarantee.expires_at <= now)
+        .order_by(Guarantee.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    expired = []
+    for row in rows.all():
+        rules.check_transition(row.status, "expired")
+        row.status, row.closed_at = "expired", now
+        expired.append(row)
+    await session.flush()
+    for row in expired:
+        _emit(session, row, "guarantee.expired", expires_at=str(row.expires_at))
+    return [x.id for x in expired]
+
+
 async def cancel(
     session: AsyncSession, guarantee_id: str, *, now: datetime | None = None
 ) -> Guarantee:

@@ -13,7 +13,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.payments.base import PaymentStarter, StartRequest
-from domain.bookings.models import Booking
 from domain.errors import BadRequest, Conflict, NotFound
 from domain.finance import collection_plan as rules
 from domain.finance import guarantee_rules, guarantees, payments, schedules, transitions
@@ -70,9 +69,13 @@ def _amount(spec: SessionSpec, owed: int) -> int:
 
 
 async def _line_target(session: AsyncSession, spec: SessionSpec) -> _Target:
-    line = await session.get(PaymentScheduleLine, spec.target_id)
-    if line is None:
+    found = await session.get(PaymentScheduleLine, spec.target_id)
+    if found is None:
         raise NotFound("schedule_line_not_found", f"no schedule line {spec.target_id}")
+    # Locked like an edit (booking, then lines), so a line is never edited under a session.
+    await schedules.booking_or_404(session, found.booking_id, lock=True)
+    _, lines = await schedules.schedule_of(session, found.booking_id, lock=True)
+    line = next(x for x in lines if x.id == found.id)
     if line.status != "due":
         raise Conflict("line_not_due", f"schedule line {line.id} is {line.status}")
     amount = _amount(spec, line.amount_minor)
@@ -80,11 +83,9 @@ async def _line_target(session: AsyncSession, spec: SessionSpec) -> _Target:
 
 
 async def _booking_target(session: AsyncSession, spec: SessionSpec, now: datetime) -> _Target:
-    booking = await session.get(Booking, spec.target_id)
-    if booking is None:
-        raise NotFound("booking_not_found", f"no booking {spec.target_id}")
+    booking = await schedules.booking_or_404(session, spec.target_id, lock=True)
     try:
-        _, lines = await schedules.schedule_of(session, booking.id)
+        _, lines = await schedules.schedule_of(session, booking.id, lock=True)
     except NotFound:
         lines = []
     if not lines:

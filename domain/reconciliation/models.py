@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -95,7 +95,13 @@ class ReportLine(TypeIdPk, Timestamps, Base):
 
 
 class ReconciliationItem(TypeIdPk, Timestamps, Base):
-    """One issue found by a run, and how it was resolved."""
+    """One issue, and how it was resolved: found by `run_id`, last seen by `last_run_id`.
+
+    While open, an issue is unique per (channel, type, booking ref): a later run over an
+    overlapping period updates it (`last_run_id`, statuses, amounts) instead of raising it
+    twice, and resolves it (`resolved_by = workflow:channel-reconciliation`, no action)
+    when it compared that booking and the mismatch is gone.
+    """
 
     __tablename__ = "channel_reconciliation_items"
     id_prefix = "chri"
@@ -103,6 +109,8 @@ class ReconciliationItem(TypeIdPk, Timestamps, Base):
     run_id: Mapped[str] = mapped_column(
         ForeignKey("channel_reconciliation_runs.id", ondelete="CASCADE")
     )
+    # The latest run that found the mismatch (the finding run when only one did).
+    last_run_id: Mapped[str | None] = mapped_column(String(90), index=True)
     channel_id: Mapped[str] = mapped_column(String(90))
     issue_type: Mapped[str] = mapped_column(String(32))
     side: Mapped[str | None] = mapped_column(String(16))
@@ -124,8 +132,16 @@ class ReconciliationItem(TypeIdPk, Timestamps, Base):
     resolved_at: Mapped[datetime | None]
 
     __table_args__ = (
-        # A re-run of the compare step (activity retry) inserts nothing new.
-        UniqueConstraint("run_id", "issue_type", "booking_ref"),
+        # One open issue per mismatch: overlapping runs (and a retried compare step)
+        # update it rather than raise it again.
+        Index(
+            "uq_channel_reconciliation_items_open_issue",
+            "channel_id",
+            "issue_type",
+            "booking_ref",
+            unique=True,
+            postgresql_where=text("resolution = 'open'"),
+        ),
         CheckConstraint(f"issue_type IN {ISSUE_TYPES!r}", name="issue_type"),
         CheckConstraint(f"severity IN {SEVERITIES!r}", name="severity"),
         CheckConstraint(f"resolution IN {RESOLUTIONS!r}", name="resolution"),

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, union
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import (
     Client,
     Schedule,
@@ -112,3 +112,28 @@ async def sync_channel(
         )
         states[kind] = "active" if enabled else "paused"
     return states
+
+
+async def resync_all(
+    factory: async_sessionmaker[AsyncSession], client: Client, *, task_queue: str
+) -> dict[str, dict[str, str]]:
+    """Upsert the schedules of every channel with a policy (paused where inactive).
+
+    Run at worker start: schedules Temporal lost (a reset server, a deleted namespace)
+    come back without waiting for the next policy edit. Idempotent; channel -> states.
+    """
+    async with factory() as session:
+        channel_ids = (
+            await session.scalars(
+                union(
+                    select(ReconciliationPolicy.channel_id),
+                    select(SettlementPolicy.channel_id),
+                )
+            )
+        ).all()
+        synced = {}
+        for channel_id in sorted(channel_ids):
+            synced[channel_id] = await sync_channel(
+                session, client, channel_id=channel_id, task_queue=task_queue
+            )
+    return synced

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime, time
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +22,15 @@ from domain.reconciliation.models import (
     ReconciliationRun,
     ReportLine,
 )
-from domain.reconciliation.sql import COUNT_LOCAL_SQL, ISSUES_SQL, RESOLVE_NUMBERS_SQL
+from domain.reconciliation.sql import (
+    AUTO_RESOLVE_SQL,
+    COUNT_ISSUES_SQL,
+    COUNT_LOCAL_SQL,
+    RESOLVE_NUMBERS_SQL,
+    UPSERT_ISSUES_SQL,
+)
 
+AUTO_RESOLVER = "workflow:channel-reconciliation"
 REPORT_STATUS = {
     "confirmed": "confirmed",
     "completed": "confirmed",
@@ -143,8 +150,18 @@ async def stage_lines(session: AsyncSession, *, run_id: str, items: list[dict[st
 
 
 async def compare_run(session: AsyncSession, *, run_id: str) -> ReconciliationRun:
-    """Compute the run's issues in one query and store them (a retry adds nothing)."""
+    """Compute and store the run's issues set-based (INSERT ... SELECT, a retry adds
+    nothing), carry open issues of overlapping runs forward instead of raising them twice,
+    and resolve the open ones this run compared and no longer finds.
+
+    Compare steps of one channel are serialised (transaction advisory lock), so two runs
+    over overlapping periods never race on the same open issue.
+    """
     run = await get_run(session, run_id)
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('channel-reconciliation:' || :channel_id))"),
+        {"channel_id": run.channel_id},
+    )
     rules = compare.Policy(**run.policy)
     params = {
         "run_id": run.id,
@@ -154,41 +171,21 @@ async def compare_run(session: AsyncSession, *, run_id: str) -> ReconciliationRu
         **{k: v for k, v in asdict(rules).items()},
     }
     await session.execute(RESOLVE_NUMBERS_SQL, {"run_id": run.id})
-    found = (await session.execute(ISSUES_SQL, params)).mappings().all()
-    if found:
-        await session.execute(
-            insert(cast(Table, ReconciliationItem.__table__)).on_conflict_do_nothing(
-                index_elements=["run_id", "issue_type", "booking_ref"]
-            ),
-            [
-                {
-                    "id": new_id(ReconciliationItem.id_prefix),
-                    "run_id": run.id,
-                    "channel_id": run.channel_id,
-                    "issue_type": row["issue_type"],
-                    "side": row["side"],
-                    "severity": compare.SEVERITY[row["issue_type"]],
-                    "booking_ref": row["ref"],
-                    "booking_id": row["ref"] if row["has_local"] else None,
-                    "link_id": row["link_id"],
-                    "external_booking_id": row["external_id"],
-                    "local_status": row["l_status"],
-                    "channel_status": row["r_status"],
-                    "local_amount_minor": row["l_amount"],
-                    "channel_amount_minor": row["r_amount"],
-                    "currency": row["l_currency"],
-                    "channel_currency": row["r_currency"],
-                }
-                for row in found
-            ],
-        )
+    await session.execute(UPSERT_ISSUES_SQL, params)
+    await session.execute(
+        AUTO_RESOLVE_SQL,
+        {
+            **params,
+            "period_start_day": run.period_start,
+            "period_end_day": run.period_end,
+            "resolved_by": AUTO_RESOLVER,
+        },
+    )
     run.local_bookings = int(await session.scalar(COUNT_LOCAL_SQL, params) or 0)
     run.report_lines = int(
         await session.scalar(select(func.count()).where(ReportLine.run_id == run.id)) or 0
     )
-    run.issue_count = int(
-        await session.scalar(select(func.count()).where(ReconciliationItem.run_id == run.id)) or 0
-    )
+    run.issue_count = int(await session.scalar(COUNT_ISSUES_SQL, {"run_id": run.id}) or 0)
     await session.flush()
     return run
 
@@ -212,6 +209,8 @@ async def request_repush(
             ChannelBookingLink.direction == "outbound",
             ChannelBookingLink.push_status != "in_flight",
         )
+        .order_by(ChannelBookingLink.id)
+        .with_for_update()
     )
     started = []
     for link_id in link_ids.all():
@@ -225,7 +224,7 @@ async def repush_missing(session: AsyncSession, *, run_id: str, task_queue: str)
     items = await session.scalars(
         select(ReconciliationItem)
         .where(
-            ReconciliationItem.run_id == run_id,
+            ReconciliationItem.last_run_id == run_id,
             ReconciliationItem.issue_type == "missing_booking",
             ReconciliationItem.side == "channel",
             ReconciliationItem.resolution == "open",
@@ -241,7 +240,7 @@ async def repush_missing(session: AsyncSession, *, run_id: str, task_queue: str)
         item.resolution_note = "re-driven automatically"
         item.resolved_at = now
         item.resolution = "resolved"
-        item.resolved_by = "workflow:channel-reconciliation"
+        item.resolved_by = AUTO_RESOLVER
         count += 1
     await session.execute(
         update(ReconciliationRun).where(ReconciliationRun.id == run_id).values(repushed=count)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from domain.reconciliation.compare import SEVERITY
+
 LOCAL_STATUS_SQL = """CASE
     WHEN b.status IN ('confirmed', 'in_progress', 'completed') THEN 'confirmed'
     WHEN b.status IN ('cancelled', 'expired') THEN 'cancelled'
@@ -63,9 +65,7 @@ WITH l AS (
 )
 """
 
-ISSUES_SQL = text(
-    PAIRS_SQL
-    + """
+FOUND_SQL = """
 SELECT i.issue_type, i.side, p.ref, p.has_local, p.link_id, p.external_id,
        p.l_status, p.r_status, p.l_amount, p.r_amount, p.l_currency, p.r_currency
 FROM d AS p
@@ -93,8 +93,108 @@ CROSS JOIN LATERAL (VALUES
           THEN 'missing_payout' END, NULL)
 ) AS i(issue_type, side)
 WHERE i.issue_type IS NOT NULL
-ORDER BY p.ref, i.issue_type
 """
+
+# The issues as rows (tests and diagnostics; the run itself uses UPSERT_ISSUES_SQL).
+ISSUES_SQL = text(PAIRS_SQL + FOUND_SQL + "ORDER BY p.ref, i.issue_type")
+
+# A fresh TypeID per row, in SQL: a UUIDv7 (48-bit ms clock, version 7, variant 10, random
+# bits `r.bits` from gen_random_uuid) as 130 bits (`UUID7_BITS_SQL`), spelled as 26 Crockford base32 characters (`typeid_sql`).
+UUID7_BITS_SQL = """(B'00'
+    || substring(((extract(epoch FROM clock_timestamp()) * 1000)::bigint)::bit(64) FROM 17 FOR 48)
+    || B'0111' || substring(r.bits FROM 1 FOR 12) || B'10' || substring(r.bits FROM 15 FOR 62))"""
+RANDOM_BITS_SQL = "('x' || replace(gen_random_uuid()::text, '-', ''))::bit(128)"
+CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def typeid_sql(prefix: str, bits: str) -> str:
+    """SQL spelling the 130-bit column `bits` as a TypeID of `prefix`."""
+    chars = " || ".join(
+        f"substr('{CROCKFORD}', substring({bits} FROM {5 * n + 1} FOR 5)::int + 1, 1)"
+        for n in range(26)
+    )
+    return f"'{prefix}_' || {chars}"
+
+
+_SEVERITY_SQL = (
+    "CASE f.issue_type "
+    + " ".join(f"WHEN '{kind}' THEN '{level}'" for kind, level in sorted(SEVERITY.items()))
+    + " END"
+)
+
+# Store the run's issues without a round trip per row (INSERT ... SELECT). An issue still
+# open from an earlier (overlapping) run is updated, not raised twice; one already handled
+# by this run (a retried step) or ignored/accepted with the same figures is skipped.
+UPSERT_ISSUES_SQL = text(
+    PAIRS_SQL
+    + ", found AS ("
+    + FOUND_SQL
+    + f"""), rnd AS (
+    -- Volatile: materialised, one fresh value per row (never a cached lateral lookup).
+    SELECT f.*, {RANDOM_BITS_SQL} AS bits FROM found AS f
+), ided AS (
+    SELECT r.*, {UUID7_BITS_SQL} AS id_bits FROM rnd AS r
+)
+INSERT INTO channel_reconciliation_items AS it (
+    id, run_id, last_run_id, channel_id, issue_type, side, severity, booking_ref,
+    booking_id, link_id, external_booking_id, local_status, channel_status,
+    local_amount_minor, channel_amount_minor, currency, channel_currency, resolution)
+SELECT {typeid_sql("chri", "f.id_bits")},
+       :run_id, :run_id, :channel_id, f.issue_type, f.side, {_SEVERITY_SQL}, f.ref,
+       CASE WHEN f.has_local THEN f.ref END, f.link_id, f.external_id, f.l_status, f.r_status,
+       f.l_amount, f.r_amount, f.l_currency, f.r_currency, 'open'
+FROM ided AS f
+WHERE NOT EXISTS (
+    SELECT 1 FROM channel_reconciliation_items x
+    WHERE x.channel_id = :channel_id AND x.issue_type = f.issue_type AND x.booking_ref = f.ref
+      AND (x.last_run_id = :run_id
+           OR ((x.resolution = 'ignored' OR x.resolution_action = 'accept')
+               AND x.local_status IS NOT DISTINCT FROM f.l_status
+               AND x.channel_status IS NOT DISTINCT FROM f.r_status
+               AND x.local_amount_minor IS NOT DISTINCT FROM f.l_amount
+               AND x.channel_amount_minor IS NOT DISTINCT FROM f.r_amount
+               AND x.currency IS NOT DISTINCT FROM f.l_currency
+               AND x.channel_currency IS NOT DISTINCT FROM f.r_currency)))
+ON CONFLICT (channel_id, issue_type, booking_ref) WHERE resolution = 'open'
+DO UPDATE SET last_run_id = EXCLUDED.last_run_id, side = EXCLUDED.side,
+    booking_id = EXCLUDED.booking_id, link_id = EXCLUDED.link_id,
+    external_booking_id = EXCLUDED.external_booking_id,
+    local_status = EXCLUDED.local_status, channel_status = EXCLUDED.channel_status,
+    local_amount_minor = EXCLUDED.local_amount_minor,
+    channel_amount_minor = EXCLUDED.channel_amount_minor,
+    currency = EXCLUDED.currency, channel_currency = EXCLUDED.channel_currency,
+    updated_at = now()
+"""
+)
+
+# Open issues this run compared and no longer found are resolved (no action): the run
+# checked that issue type, and either saw the booking (a link of a booking created in
+# the period, or a report line) or covers the whole period of the run that raised it.
+AUTO_RESOLVE_SQL = text(
+    """
+UPDATE channel_reconciliation_items AS it
+SET resolution = 'resolved', resolved_by = :resolved_by, resolved_at = now(),
+    resolution_note = 'no longer found by run ' || CAST(:run_id AS text), updated_at = now()
+FROM channel_reconciliation_runs AS fr
+WHERE fr.id = it.run_id
+  AND it.channel_id = :channel_id AND it.resolution = 'open'
+  AND it.last_run_id IS DISTINCT FROM :run_id
+  AND ((it.issue_type = 'missing_booking' AND :check_missing)
+       OR (it.issue_type = 'status_mismatch' AND :check_status)
+       OR (it.issue_type = 'amount_mismatch' AND :check_amounts)
+       OR (it.issue_type = 'cancel_mismatch' AND :check_cancellations)
+       OR (it.issue_type = 'missing_payout' AND :check_payouts))
+  AND ((fr.period_start >= :period_start_day AND fr.period_end <= :period_end_day)
+       OR EXISTS (SELECT 1 FROM channel_reconciliation_report_lines rl
+                  WHERE rl.run_id = :run_id AND rl.booking_ref = it.booking_ref)
+       OR EXISTS (SELECT 1 FROM channel_booking_links lk JOIN bookings b ON b.id = lk.booking_id
+                  WHERE lk.channel_id = :channel_id AND lk.booking_id = it.booking_ref
+                    AND b.created_at >= :period_start AND b.created_at < :period_end))
+"""
+)
+
+COUNT_ISSUES_SQL = text(
+    "SELECT count(*) FROM channel_reconciliation_items WHERE last_run_id = :run_id"
 )
 
 # Lines that name our booking by its number (not its id) get the id, in one statement.

@@ -39,9 +39,9 @@ LEFT JOIN booking_distribution_details d ON d.booking_id = lk.booking_id
 WHERE lk.channel_id = :channel_id
   AND b.created_at < :period_end
   AND (b.created_at >= :period_start
-       OR EXISTS (SELECT 1 FROM channel_settlement_items rel
-                  WHERE rel.channel_id = :channel_id AND rel.booking_id = lk.booking_id
-                    AND rel.kind = 'settle' AND rel.released_at IS NOT NULL))
+       OR lk.booking_id IN (SELECT rel.booking_id FROM channel_settlement_items rel
+                            WHERE rel.channel_id = :channel_id AND rel.kind = 'settle'
+                              AND rel.released_at IS NOT NULL))
   AND b.status IN ('confirmed', 'in_progress', 'completed')
   AND COALESCE(lk.currency, b.currency) = :currency
   AND NOT EXISTS (SELECT 1 FROM channel_settlement_items cl

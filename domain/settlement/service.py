@@ -213,6 +213,7 @@ def emit(session: AsyncSession, run: SettlementRun, event_type: str) -> None:
             "payment_id": run.payment_id,
             "credit_note_ids": list(run.credit_note_ids or []),
             "credited_minor": run.credited_minor,
+            "exceptions_overridden": run.exceptions_overridden,
         },
     )
 

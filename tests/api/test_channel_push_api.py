@@ -203,10 +203,18 @@ async def test_connecting_a_channel_re_drives_what_it_is_owed(
         headers=writer,
     )
     after = await http.get(f"/v1/channels/{channel.id}/sync-health", headers=reader)
+    operator = await http.post(f"/v1/channels/{channel.id}/redrive", headers=writer)
+    denied = await http.post(f"/v1/channels/{channel.id}/redrive", headers=reader)
     assert held.json()["held"] == "channel has no active connection"
     assert held.json()["connection_status"] == "disabled"
     assert put.json()["redriven"] == {"availability": 1, "content": 0, "booking": 1}
     assert after.json()["held"] is None
+    assert operator.status_code == 202
+    assert operator.json() == {
+        "redriven": {"availability": 1, "content": 0, "booking": 1},
+        "held": None,
+    }
+    assert denied.status_code == 403
     async with session_factory() as session:
         intents = (
             await session.scalars(
@@ -218,4 +226,6 @@ async def test_connecting_a_channel_re_drives_what_it_is_owed(
     by_id = {i.workflow_id: i for i in intents}
     push_id = f"channel-booking-push:{booking.id}:{channel.id}"
     assert set(by_id) == {push_id, f"channel-availability-push:{channel.id}"}
-    assert by_id[push_id].id_reuse_policy == "allow_duplicate"  # a closed run runs again
+    # Signal-with-start: a run waiting on the hold re-checks now, a closed one runs again.
+    assert (by_id[push_id].kind, by_id[push_id].signal_name) == ("signal", "recheck")
+    assert by_id[push_id].id_reuse_policy == "allow_duplicate"

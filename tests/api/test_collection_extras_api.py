@@ -273,3 +273,241 @@ async def test_due_lines_can_be_edited_or_cancelled_but_not_paid_or_collecting_o
     assert cancelled.json()["status"] == "cancelled"
     assert (twice.status_code, twice.json()["code"]) == (409, "line_not_due")
     assert [e["state"] for e in plan.json()["entries"]] == ["due_now", "cancelled"]
+
+
+async def _sessions(http, key, target_kind: str, target_id: str, n: int) -> list[dict[str, Any]]:
+    out = []
+    for i in range(n):
+        resp = await http.post(
+            "/v1/finance/payment-sessions",
+            json={
+                "method": "bank_transfer",
+                "target_kind": target_kind,
+                "target_id": target_id,
+                "idempotency_key": f"dup-{i}-{target_id}",
+            },
+            headers=bearer(key),
+        )
+        assert resp.status_code == 201, resp.text
+        out.append(resp.json())
+    return out
+
+
+async def _pay_all_at_once(http, key, currency: str, pses: list[dict[str, Any]]) -> list[Any]:
+    return await asyncio.gather(
+        *(
+            http.post(
+                "/v1/finance/bank-transfers",
+                json={
+                    "transaction_id": f"tx-{p['id']}",
+                    "reference": p["reference"],
+                    "amount_minor": p["amount_minor"],
+                    "currency": currency,
+                },
+                headers=bearer(key),
+            )
+            for p in pses
+        )
+    )
+
+
+async def _kept(session_factory, booking_id: str) -> tuple[int, int]:
+    """(payments recorded, money kept net of refunds) for a booking."""
+    async with session_factory() as db:
+        rows = (await db.scalars(select(Payment).where(Payment.booking_id == booking_id))).all()
+    return len(rows), sum(x.amount_minor - x.refunded_minor for x in rows)
+
+
+async def test_two_sessions_paid_at_once_for_one_line_keep_the_money_once_and_refund_the_other(
+    http, session_factory, make_key
+):
+    key = await make_key("finance:read", "finance:write")
+    booking, (deposit, _balance) = await _booking_with_lines(http, key, session_factory)
+    pses = await _sessions(http, key, "schedule_line", deposit, 2)
+    paid = await _pay_all_at_once(http, key, booking.currency, pses)
+    again = await http.post(
+        "/v1/finance/payment-sessions",
+        json=_bank_session(deposit, f"late-{deposit}"),
+        headers=bearer(key),
+    )
+    assert [r.status_code for r in paid] == [201, 201], [r.text for r in paid]
+    assert {r.json()["status"] for r in paid} == {"matched"}
+    assert await _kept(session_factory, booking.id) == (2, 1000)
+    assert (again.status_code, again.json()["code"]) == (409, "line_not_due")
+    async with session_factory() as db:
+        refunded = (
+            await db.scalars(
+                select(OutboxEvent).where(OutboxEvent.event_type == "payment_session.refunded")
+            )
+        ).all()
+        paid_events = (
+            await db.scalars(
+                select(OutboxEvent).where(
+                    OutboxEvent.event_type == "booking_payment_schedule.paid",
+                    OutboxEvent.payload["booking_id"].astext == booking.id,
+                )
+            )
+        ).all()
+    mine = [e for e in refunded if e.payload["booking_id"] == booking.id]
+    assert [(e.payload["refund_minor"], e.payload["needs_processor_refund"]) for e in mine] == [
+        (1000, True)
+    ]
+    assert len(paid_events) == 1
+
+
+async def test_a_booking_session_overlapping_a_paid_line_refunds_only_that_line(
+    http, session_factory, make_key
+):
+    key = await make_key("finance:read", "finance:write")
+    booking, (deposit, balance) = await _booking_with_lines(http, key, session_factory)
+    [for_line] = await _sessions(http, key, "schedule_line", deposit, 1)
+    whole = await http.post(
+        "/v1/finance/payment-sessions",
+        json={
+            "method": "bank_transfer",
+            "target_kind": "booking",
+            "target_id": booking.id,
+            "idempotency_key": f"whole-{booking.id}",
+            "amount_minor": 1000,
+        },
+        headers=bearer(key),
+    )
+    assert whole.status_code == 201, whole.text
+    await _pay_all_at_once(http, key, booking.currency, [for_line])
+    await _pay_all_at_once(http, key, booking.currency, [whole.json()])
+    assert await _kept(session_factory, booking.id) == (2, 1000)
+    async with session_factory() as db:
+        line = await db.get_one(PaymentScheduleLine, balance)
+    assert line.status == "due"
+
+
+async def test_two_sessions_paid_at_once_for_one_deposit_guarantee_secure_it_once(
+    http, session_factory, make_key
+):
+    key = await make_key("finance:read", "finance:write")
+    booking = await f.confirmed_booking(session_factory)
+    g = await http.post(
+        f"/v1/finance/bookings/{booking.id}/guarantees",
+        json={"kind": "deposit", "amount_minor": 700, "idempotency_key": f"g-{booking.id}"},
+        headers=bearer(key),
+    )
+    assert g.status_code == 201, g.text
+    pses = await _sessions(http, key, "guarantee", g.json()["id"], 3)
+    await _pay_all_at_once(http, key, booking.currency, pses)
+    got = await http.get(f"/v1/finance/guarantees/{g.json()['id']}", headers=bearer(key))
+    again = await http.post(
+        "/v1/finance/payment-sessions",
+        json={
+            "method": "bank_transfer",
+            "target_kind": "guarantee",
+            "target_id": g.json()["id"],
+            "idempotency_key": f"late-{booking.id}",
+        },
+        headers=bearer(key),
+    )
+    assert got.json()["status"] == "active"
+    assert got.json()["payment_session_id"] in {p["id"] for p in pses}
+    assert await _kept(session_factory, booking.id) == (3, 700)
+    assert (again.status_code, again.json()["code"]) == (409, "guarantee_not_securable")
+
+
+async def _unmatched(http, key, booking, amount: int, tag: str) -> dict[str, Any]:
+    resp = await http.post(
+        "/v1/finance/bank-transfers",
+        json={
+            "transaction_id": f"{tag}-{booking.id}",
+            "reference": f"payment for {booking.number}",
+            "amount_minor": amount,
+            "currency": booking.currency,
+        },
+        headers=bearer(key),
+    )
+    assert resp.json()["status"] == "unmatched", resp.text
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+async def test_an_unmatched_transfer_is_matched_by_hand_to_a_session_once(
+    http, session_factory, make_key
+):
+    key = await make_key("finance:read", "finance:write")
+    booking, (deposit, _balance) = await _booking_with_lines(http, key, session_factory)
+    [pses] = await _sessions(http, key, "schedule_line", deposit, 1)
+    transfer = await _unmatched(http, key, booking, 1000, "m1")
+    url = f"/v1/finance/bank-transfers/{transfer['id']}/match"
+    first, second = await asyncio.gather(
+        http.post(url, json={"payment_session_id": pses["id"]}, headers=bearer(key)),
+        http.post(url, json={"payment_session_id": pses["id"]}, headers=bearer(key)),
+    )
+    other = await http.post(url, json={"booking_id": booking.id}, headers=bearer(key))
+    reader = await make_key("finance:read")
+    forbidden = await http.post(
+        url, json={"payment_session_id": pses["id"]}, headers=bearer(reader)
+    )
+    got = await http.get(f"/v1/finance/payment-sessions/{pses['id']}", headers=bearer(key))
+    assert (first.status_code, second.status_code) == (200, 200), first.text + second.text
+    assert first.json() == second.json()
+    assert (first.json()["status"], first.json()["payment_session_id"]) == ("matched", pses["id"])
+    assert first.json()["details"]["previous"]["reason"] == "no_session"
+    assert (other.status_code, other.json()["code"]) == (409, "transfer_already_matched")
+    assert forbidden.status_code == 403
+    assert (got.json()["status"], got.json()["payment_id"]) == (
+        "succeeded",
+        first.json()["payment_id"],
+    )
+    assert await _kept(session_factory, booking.id) == (1, 1000)
+    async with session_factory() as db:
+        line = await db.get_one(PaymentScheduleLine, deposit)
+    assert line.status == "paid"
+
+
+async def test_an_unmatched_transfer_matched_to_a_booking_pays_what_it_exactly_covers(
+    http, session_factory, make_key
+):
+    key = await make_key("finance:read", "finance:write")
+    booking, (deposit, balance) = await _booking_with_lines(http, key, session_factory)
+    exact = await _unmatched(http, key, booking, 1000, "b1")
+    odd = await _unmatched(http, key, booking, 123, "b2")
+    matched = await http.post(
+        f"/v1/finance/bank-transfers/{exact['id']}/match",
+        json={"booking_id": booking.id},
+        headers=bearer(key),
+    )
+    loose = await http.post(
+        f"/v1/finance/bank-transfers/{odd['id']}/match",
+        json={"booking_id": booking.id},
+        headers=bearer(key),
+    )
+    assert matched.status_code == 200, matched.text
+    assert (matched.json()["status"], loose.json()["status"]) == ("matched", "matched")
+    assert await _kept(session_factory, booking.id) == (2, 1123)
+    async with session_factory() as db:
+        lines = {x: (await db.get_one(PaymentScheduleLine, x)).status for x in (deposit, balance)}
+    assert lines == {deposit: "paid", balance: "due"}
+
+
+async def test_malformed_match_requests_are_4xx(http, session_factory, make_key):
+    key = await make_key("finance:read", "finance:write")
+    booking, (deposit, _balance) = await _booking_with_lines(http, key, session_factory)
+    transfer = await _unmatched(http, key, booking, 1000, "bad")
+    url = f"/v1/finance/bank-transfers/{transfer['id']}/match"
+    [card] = await _sessions(http, key, "schedule_line", deposit, 1)
+    cases = [
+        (url, {}, 422, "validation_error"),
+        (url, {"booking_id": booking.id, "payment_session_id": card["id"]}, 422, None),
+        (url, {"booking_id": "nope"}, 400, "invalid_id"),
+        (url, {"payment_session_id": deposit}, 400, "invalid_id"),
+        ("/v1/finance/bank-transfers/xyz/match", {"booking_id": booking.id}, 400, "invalid_id"),
+        (
+            "/v1/finance/bank-transfers/rbtr_01h455vb4pex5vsknk084sn02q/match",
+            {"booking_id": booking.id},
+            404,
+            "transfer_not_found",
+        ),
+        (url, {"booking_id": "book_01h455vb4pex5vsknk084sn02q"}, 404, "booking_not_found"),
+    ]
+    for path, body, status, code in cases:
+        resp = await http.post(path, json=body, headers=bearer(key))
+        assert resp.status_code == status, (body, resp.text)
+        if code:
+            assert resp.json()["code"] == code

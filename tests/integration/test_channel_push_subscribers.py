@@ -65,6 +65,8 @@ async def test_each_flow_resolves_channels_through_its_own_table(
         0
     ].idempotency_key.endswith(f":{mapped.id}")
     assert links[0].push_status == "pending"
+    # what the channel sold: the item total (2 travellers x 50.00), not the unit price
+    assert (links[0].amount_minor, links[0].currency) == (2 * 5000, "EUR")
     assert [i.channel_id for i in availability] == [allotted.id]
     assert [i.channel_id for i in content] == [mapped.id]
     starts = await rows(session_factory, WorkflowIntent, workflow_type="ChannelBookingPush")

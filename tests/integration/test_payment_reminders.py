@@ -1,17 +1,21 @@
 import asyncio
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from adapters.notifications.file import FileNotifier
+from adapters.payments.wiring import starters
 from domain.db import unit_of_work
-from domain.finance import reminders, schedules
+from domain.finance import guarantees, reminders, schedules, sessions, transfers
 from domain.finance.collection_models import PaymentScheduleLine
 from domain.finance.collection_plan import LineDraft
+from domain.finance.guarantee_models import Guarantee
+from domain.finance.payment_models import Payment
 from domain.finance.reminder_models import PaymentReminder
 from tests.support import finance as f
+from tourflow.settings import Settings
 
 AS_OF = date(2026, 6, 10)
 
@@ -74,3 +78,58 @@ async def test_a_cancelled_line_gets_no_reminder(session_factory, tmp_path):
     assert await _remind(session_factory, notifier, line_id) is None
     async with session_factory() as session:
         assert await reminders.due_lines(session, as_of=AS_OF) == []
+
+
+async def _guarantee(factory, *, kind="deposit", expires_at=None, key=None):
+    booking = await f.confirmed_booking(factory)
+    async with unit_of_work(factory) as session:
+        row, _ = await guarantees.create_guarantee(
+            session,
+            guarantees.GuaranteeSpec(
+                booking_id=booking.id,
+                kind=kind,
+                amount_minor=500,
+                idempotency_key=key or f.key("g"),
+                reference="V-1" if kind == "voucher" else None,
+                expires_at=expires_at,
+            ),
+        )
+    return booking, row.id
+
+
+async def test_pending_guarantees_past_their_expiry_expire_once(session_factory):
+    now = datetime(2031, 1, 1, 12, tzinfo=UTC)
+    _, due = await _guarantee(session_factory, expires_at=now - timedelta(minutes=1))
+    _, later = await _guarantee(session_factory, expires_at=now + timedelta(hours=1))
+    _, doc = await _guarantee(session_factory, kind="voucher", expires_at=now - timedelta(days=1))
+    async with unit_of_work(session_factory) as session:
+        first = await guarantees.expire_due(session, now=now, limit=100_000)
+    async with unit_of_work(session_factory) as session:
+        again = await guarantees.expire_due(session, now=now)
+    statuses = [(await f.reload(session_factory, Guarantee, x)).status for x in (due, later, doc)]
+    assert due in first and due not in again
+    assert statuses == ["expired", "pending", "active"]
+    assert [e.event_type for e in await f.events(session_factory, due)][-1] == "guarantee.expired"
+
+
+async def test_a_deposit_paid_after_its_guarantee_expired_is_refunded_not_applied(
+    session_factory,
+):
+    expires = datetime.now(UTC) + timedelta(hours=1)
+    booking, gid = await _guarantee(session_factory, expires_at=expires)
+    async with unit_of_work(session_factory) as session:
+        pses, _ = await sessions.start_session(
+            session,
+            sessions.SessionSpec("bank_transfer", "guarantee", gid, f.key("s")),
+            starters=starters(Settings()),
+        )
+    async with unit_of_work(session_factory) as session:
+        transfer, _ = await transfers.record_transfer(
+            session,
+            transfers.TransferSpec(f.key("tx"), pses.reference, 500, booking.currency),
+            now=expires + timedelta(seconds=1),
+        )
+    g = await f.reload(session_factory, Guarantee, gid)
+    payment = await f.reload(session_factory, Payment, transfer.payment_id)
+    assert (transfer.status, g.status, g.payment_id) == ("matched", "pending", None)
+    assert (payment.amount_minor, payment.refunded_minor) == (500, 500)

@@ -25,7 +25,7 @@ from domain.channel_push.models import (
 )
 from domain.channel_push.policy import ABANDONED_EVENT, PushPolicy
 from domain.channel_push.queue_push import available_for
-from domain.channel_push.repush import repush_link
+from domain.channel_push.repush import redrive_channel, repush_link
 from domain.channel_push.subscribers import PRODUCT_CHANGED, channel_push_subscribers
 from domain.db import unit_of_work
 from domain.distribution.models import Channel, ChannelBookingLink
@@ -119,6 +119,7 @@ async def test_confirm_reaches_the_channel_once_and_cancel_shows_it_cancelled(
     [upstream] = push.sim.state.bookings.values()
     assert upstream["idempotency_key"] == link.idempotency_key
     assert upstream["product_ref"] == "viator-123"
+    assert (upstream["amount_minor"], upstream["currency"]) == (2 * 5000, "EUR")  # item total
     assert link.external_booking_id == upstream["id"]
 
     # The same event again, and an operator re-push: still one upstream booking.
@@ -430,3 +431,57 @@ async def test_a_paused_channel_is_sent_nothing_and_gets_everything_once_resumed
     await push.until(delivered)
     assert len(push.sim.state.bookings) == 1
     assert departure.id in push.sim.state.availability
+
+
+@pytest.fixture
+async def long_hold(session_factory, temporal_client, task_queue) -> AsyncIterator[Harness]:
+    policy = FAST.model_copy(update={"held_recheck_seconds": 600, "held_max_seconds": 600})
+    async for h in harness(session_factory, temporal_client, task_queue, policy):
+        yield h
+
+
+async def test_a_redrive_after_resuming_pushes_held_work_at_once_not_at_the_next_recheck(
+    long_hold: Harness,
+) -> None:
+    push = long_hold
+    product, option = await product_with_option(push.factory)
+    departure = await slot(push.factory, option, capacity=30)
+    channel = await connected_channel(
+        push.factory, push.sim.url, rate_rps=50, rate_burst=10, status="paused"
+    )
+    async with unit_of_work(push.factory) as session:
+        await make_mapping(session, channel, product.id)
+        await make_allotment_target(session, channel, departure.id, guaranteed=2)
+    booking = await book(push.factory, spec_for(departure, status="confirmed"))
+
+    async def intent() -> ChannelAvailabilityPushIntent | None:
+        async with push.factory() as session:
+            return await session.scalar(select(ChannelAvailabilityPushIntent))
+
+    async def held() -> bool:
+        links, row = await push.links(booking.id), await intent()
+        return bool(
+            links
+            and all(link.last_error == "channel paused" for link in links)
+            and row is not None
+            and row.last_error == "channel paused"
+        )
+
+    await push.until(held)  # the booking push now waits 600 s before its next look
+    async with unit_of_work(push.factory, after_commit=push.dispatcher.dispatch) as session:
+        await session.execute(
+            update(Channel).where(Channel.id == channel.id).values(status="active")
+        )
+        counts = await redrive_channel(
+            session, channel.id, task_queue=push.task_queue, cause="resumed", policy=FAST
+        )
+    assert counts == {"availability": 1, "content": 0, "booking": 1}
+
+    async def delivered() -> bool:
+        links, row = await push.links(booking.id), await intent()
+        return [link.push_status for link in links] == ["ok"] and (
+            row is not None and row.push_status == "ok"
+        )
+
+    await push.until(delivered, within=30)
+    assert len(push.sim.state.bookings) == 1

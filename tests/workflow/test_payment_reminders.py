@@ -1,19 +1,29 @@
 import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from activities.finance_reminders import ReminderSweepInput
+from activities.finance_reminders import GuaranteeExpiryInput, ReminderSweepInput
 from domain.db import unit_of_work
-from domain.finance import schedules
+from domain.finance import guarantees, schedules
 from domain.finance.collection_models import PaymentScheduleLine
 from domain.finance.collection_plan import LineDraft
+from domain.finance.guarantee_models import Guarantee
 from domain.finance.reminder_models import PaymentReminder
 from tests.support import finance as f
-from tourflow.schedules import ensure_schedule, payment_reminder_schedule
+from tourflow.schedules import (
+    ensure_schedule,
+    guarantee_expiry_schedule,
+    payment_reminder_schedule,
+)
 from worker import build_worker
-from workflows.payment_reminders import SCHEDULE_ID, PaymentReminderSweepWorkflow
+from workflows.payment_reminders import (
+    EXPIRY_SCHEDULE_ID,
+    SCHEDULE_ID,
+    GuaranteeExpirySweepWorkflow,
+    PaymentReminderSweepWorkflow,
+)
 
 AS_OF = date(2026, 6, 10)
 
@@ -82,3 +92,51 @@ async def test_the_reminder_schedule_runs_the_sweep_daily_on_the_workers_queue(
         assert desc.schedule.action.task_queue == task_queue
     finally:
         await temporal_client.get_schedule_handle(SCHEDULE_ID).delete()
+
+
+async def test_the_expiry_sweep_expires_pending_guarantees_past_their_time_once(
+    temporal_client, session_factory, task_queue
+):
+    as_of = datetime(2032, 3, 1, 9, tzinfo=UTC)
+    booking = await f.confirmed_booking(session_factory)
+    ids = []
+    async with unit_of_work(session_factory) as session:
+        for minutes in (-5, 5):
+            row, _ = await guarantees.create_guarantee(
+                session,
+                guarantees.GuaranteeSpec(
+                    booking_id=booking.id,
+                    kind="pre_auth",
+                    amount_minor=300,
+                    idempotency_key=f.key("g"),
+                    expires_at=as_of + timedelta(minutes=minutes),
+                ),
+            )
+            ids.append(row.id)
+    async with build_worker(temporal_client, session_factory, task_queue=task_queue):
+        runs = [
+            await temporal_client.execute_workflow(
+                GuaranteeExpirySweepWorkflow.run,
+                GuaranteeExpiryInput(as_of=as_of, batch=7),
+                id=f"guarantee-expiry-{uuid.uuid4().hex}",
+                task_queue=task_queue,
+            )
+            for _ in range(2)
+        ]
+    past, future = [(await f.reload(session_factory, Guarantee, x)).status for x in ids]
+    assert (past, future) == ("expired", "pending")
+    assert ids[0] in runs[0].guarantee_ids and ids[0] not in runs[1].guarantee_ids
+
+
+async def test_the_expiry_schedule_runs_hourly_on_the_workers_queue(temporal_client, task_queue):
+    await ensure_schedule(
+        temporal_client, EXPIRY_SCHEDULE_ID, guarantee_expiry_schedule(task_queue)
+    )
+    try:
+        desc = await temporal_client.get_schedule_handle(EXPIRY_SCHEDULE_ID).describe()
+        [calendar] = desc.schedule.spec.calendars
+        assert [(r.start, r.end) for r in calendar.minute] == [(20, 20)]
+        assert desc.schedule.action.workflow == "GuaranteeExpirySweep"
+        assert desc.schedule.action.task_queue == task_queue
+    finally:
+        await temporal_client.get_schedule_handle(EXPIRY_SCHEDULE_ID).delete()

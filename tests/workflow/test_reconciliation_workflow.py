@@ -4,6 +4,8 @@ case per issue type, the lost push re-driven, progress in the workflow's details
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,13 +15,17 @@ from sqlalchemy import select, text
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+import worker
 from activities.reconciliation import ReconciliationActivities
 from domain.db import unit_of_work
 from domain.intents.models import WorkflowIntent
 from domain.reconciliation.compare import Local
+from domain.reconciliation import schedules
 from domain.reconciliation.models import ReconciliationItem, ReconciliationPolicy
+from domain.settlement.models import SettlementPolicy
 from tests.support.reconciliation import (
     channel,
     channel_bookings,
@@ -170,3 +176,59 @@ async def test_a_planted_period_finds_one_issue_of_each_type_and_redrives_the_lo
     assert [(i.workflow_id, (i.input or {})["booking_id"]) for i in repushes] == [
         (f"channel-booking-repush:{lost_item.link_id}:0", ids["lost"])
     ]
+
+
+async def test_worker_start_resync_brings_back_lost_schedules_and_pauses_inactive_ones(
+    session_factory, temporal_client: Client, task_queue: str
+) -> None:
+    async with unit_of_work(session_factory) as session:
+        live, idle, manual = [await channel(session) for _ in range(3)]
+        session.add_all(
+            [
+                ReconciliationPolicy(channel_id=live, frequency="weekly"),
+                ReconciliationPolicy(channel_id=idle, active=False),
+                ReconciliationPolicy(channel_id=manual, auto_run=False),
+                SettlementPolicy(channel_id=live, currency="EUR"),
+            ]
+        )
+    handles = {
+        (kind, chan): temporal_client.get_schedule_handle(schedules.schedule_id(kind, chan))
+        for kind, chan in [
+            ("reconciliation", live),
+            ("reconciliation", idle),
+            ("reconciliation", manual),
+            ("settlement", live),
+        ]
+    }
+    try:
+        # Temporal knows none of them (lost, or the policies predate the server).
+        first = await schedules.resync_all(session_factory, temporal_client, task_queue=task_queue)
+        assert first == {
+            live: {"reconciliation": "active", "settlement": "active"},
+            idle: {"reconciliation": "paused", "settlement": "absent"},
+            manual: {"reconciliation": "paused", "settlement": "absent"},
+        }
+        paused = {key: (await h.describe()).schedule.state.paused for key, h in handles.items()}
+        assert paused == {
+            ("reconciliation", live): False,
+            ("reconciliation", idle): True,
+            ("reconciliation", manual): True,
+            ("settlement", live): False,
+        }
+        # One is lost again; resyncing restores it and leaves the others as they are.
+        await handles[("reconciliation", live)].delete()
+        again = await schedules.resync_all(session_factory, temporal_client, task_queue=task_queue)
+        assert again == first
+        desc = await handles[("reconciliation", live)].describe()
+        assert not desc.schedule.state.paused
+        assert desc.schedule.policy.catchup_window == schedules.CATCHUP_WINDOW
+    finally:
+        for handle in handles.values():
+            with contextlib.suppress(RPCError):
+                await handle.delete()
+
+
+def test_the_worker_resyncs_policy_schedules_when_it_starts() -> None:
+    source = inspect.getsource(worker.run)
+    assert source.index("resync_all(") > source.index("ensure_all(")
+    assert source.index("resync_all(") < source.index("async with worker")

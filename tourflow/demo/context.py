@@ -53,18 +53,18 @@ class DemoContext:
     async def get(self, path: str, **params: Any) -> Any:
         """GET a JSON body, or raise DemoError naming the route and the API's error."""
         resp = await self.api.get(path, params=params or None)
-        return _body(resp, "GET", path)
+        return body_of(resp, "GET", path)
 
     async def post(self, path: str, body: Any = None, *, key: str | None = None) -> Any:
         """POST JSON; `key` goes out as Idempotency-Key so a retried run replays, not repeats."""
         headers = {"Idempotency-Key": key} if key else None
         resp = await self.api.post(path, json=body, headers=headers)
-        return _body(resp, "POST", path)
+        return body_of(resp, "POST", path)
 
     async def put(self, path: str, body: Any) -> Any:
         """PUT JSON (create-or-replace routes)."""
         resp = await self.api.put(path, json=body)
-        return _body(resp, "PUT", path)
+        return body_of(resp, "PUT", path)
 
     async def wait_for(
         self,
@@ -85,7 +85,8 @@ class DemoContext:
             await asyncio.sleep(every)
 
 
-def _body(resp: httpx.Response, method: str, path: str) -> Any:
+def body_of(resp: httpx.Response, method: str, path: str) -> Any:
+    """The JSON body, or DemoError naming the route and the API's error."""
     if resp.status_code >= 400:
         try:
             err = resp.json()

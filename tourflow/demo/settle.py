@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from tourflow.demo.channels import sim_read
-from tourflow.demo.context import DemoContext, DemoError
+from tourflow.demo.context import DemoContext, DemoError, body_of
 
 AMOUNT_SHORT_MINOR = 500  # the channel reports direct-1 this much lower than we pushed
 SETTLED = ("approved", "posted")
@@ -159,13 +159,26 @@ async def settlement_approved(ctx: DemoContext) -> None:
     pending = await ctx.wait_for(f"settlement run {rid} to compute", waiting, within=120)
     exceptions = await ctx.get(f"/v1/settlements/runs/{rid}/exceptions")
     if pending["status"] == "awaiting_approval":
-        await ctx.post(
-            f"/v1/settlements/runs/{rid}/approve",
-            {
-                "note": "checked against the reconciliation; the two open issues are followed up",
-                # Open remittance exceptions block a plain approval; say so explicitly.
-                "override_exceptions": bool(exceptions),
-            },
+        approval = {
+            "note": "checked against today's reconciliation; the open mismatches go to the channel",
+            # Open remittance exceptions (the planted mismatches) block a plain approval.
+            "override_exceptions": bool(exceptions),
+        }
+
+        async def approved() -> bool:
+            # The run's row can say awaiting_approval a moment before its workflow is
+            # ready for the decision (409 settlement_not_awaiting_approval): try again.
+            path = f"/v1/settlements/runs/{rid}/approve"
+            resp = await ctx.api.post(path, json=approval)
+            if resp.status_code == 409 and (
+                resp.json().get("code") == "settlement_not_awaiting_approval"
+            ):
+                return False
+            body_of(resp, "POST", path)
+            return True
+
+        await ctx.wait_for(
+            f"settlement run {rid} to take the approval", approved, within=60, every=1
         )
 
     async def posted() -> dict[str, Any] | None:
@@ -188,7 +201,8 @@ async def settlement_approved(ctx: DemoContext) -> None:
         f"{final['workflow_id']} waited for approval with {final['item_count']} bookings: "
         f"gross EUR {final['gross_minor'] / 100:.2f}, commission EUR "
         f"{final['commission_minor'] / 100:.2f}, balance EUR {final['balance_minor'] / 100:.2f} "
-        f"({final['direction']}), {len(exceptions)} remittance exceptions; approved and posted",
+        f"({final['direction']}), {len(exceptions)} remittance exceptions (the planted "
+        "mismatches); approved over them and posted",
         run=rid,
         **({"invoice": final["invoice_id"]} if final["invoice_id"] else {}),
     )

@@ -65,11 +65,11 @@ def upgrade() -> None:
             name=op.f("ck_booking_guarantees_kind"),
         ),
         sa.CheckConstraint(
-            "status IN ('pending', 'cancelled') OR secured_at IS NOT NULL",
+            "status IN ('pending', 'cancelled', 'expired') OR secured_at IS NOT NULL",
             name=op.f("ck_booking_guarantees_secured_at"),
         ),
         sa.CheckConstraint(
-            "status IN ('pending', 'active', 'released', 'claimed', 'cancelled')",
+            "status IN ('pending', 'active', 'released', 'claimed', 'cancelled', 'expired')",
             name=op.f("ck_booking_guarantees_status"),
         ),
         sa.CheckConstraint("amount_minor > 0", name=op.f("ck_booking_guarantees_amount_positive")),

@@ -148,6 +148,7 @@ def upgrade() -> None:
     op.create_table(
         "channel_reconciliation_items",
         sa.Column("run_id", sa.String(length=90), nullable=False),
+        sa.Column("last_run_id", sa.String(length=90), nullable=True),
         sa.Column("channel_id", sa.String(length=90), nullable=False),
         sa.Column("issue_type", sa.String(length=32), nullable=False),
         sa.Column("side", sa.String(length=16), nullable=True),
@@ -209,12 +210,6 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_reconciliation_items")),
-        sa.UniqueConstraint(
-            "run_id",
-            "issue_type",
-            "booking_ref",
-            name=op.f("uq_channel_reconciliation_items_run_id_issue_type_booking_ref"),
-        ),
     )
     op.create_index(
         op.f("ix_channel_reconciliation_items_booking_id"),
@@ -227,6 +222,19 @@ def upgrade() -> None:
         "channel_reconciliation_items",
         ["channel_id", "resolution"],
         unique=False,
+    )
+    op.create_index(
+        op.f("ix_channel_reconciliation_items_last_run_id"),
+        "channel_reconciliation_items",
+        ["last_run_id"],
+        unique=False,
+    )
+    op.create_index(
+        "uq_channel_reconciliation_items_open_issue",
+        "channel_reconciliation_items",
+        ["channel_id", "issue_type", "booking_ref"],
+        unique=True,
+        postgresql_where=sa.text("resolution = 'open'"),
     )
     op.create_table(
         "channel_reconciliation_report_lines",
