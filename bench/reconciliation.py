@@ -7,8 +7,9 @@ on the channel, 1% with another amount, 0.5% cancelled only on the channel, plus
 channel has and we do not. Loaded with COPY, untimed.
 
 tourflow's figure: seconds for the comparison step of a run (`service.compare_run`): the
-set-based issue query (full outer join + the rules), inserting the issues, the run's
-counters. Each repeat clears the run's issues and compares again. Notes check the issues
+set-based issue query (full outer join + the rules) feeding one INSERT ... SELECT of the
+issues (no row comes back to Python), the sweep resolving issues no longer found, the
+run's counters. Each repeat clears the run's issues and compares again. Notes check the issues
 found against the planted counts. Baseline, same run, same data: one raw
 `SELECT count(*)` of the bare full outer join of links and report lines.
 """

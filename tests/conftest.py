@@ -141,6 +141,21 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture
+async def fresh_time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of this test's own, its clock starting at the wall clock.
+
+    For tests that tie database timestamps (written with the wall clock) to workflow time:
+    the shared server's clock has been moved on by every earlier test that skipped time.
+    """
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=find_binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
 def settings(tmp_path: Path, database_url: str, temporal_address: str, task_queue: str) -> Settings:
     """Settings for in-process components of this test (workflows go to its task queue)."""
     return Settings(

@@ -76,9 +76,10 @@ class ChannelReconciliationWorkflow:
     Progress: the current details say which step and page the run is on.
     Signals/updates: none. Retries: report pages back off up to 10 minutes between
     attempts for at most a day (a channel outage); database steps retry 20 times.
-    Failure: a report that cannot be fetched marks the run `failed` with the error and
-    the workflow returns normally. Compensation: none needed; staging and issue inserts
-    are idempotent, so a retried or restarted run never double-counts.
+    Failure: a report that cannot be fetched, or a compare / re-drive step out of retries,
+    marks the run `failed` with the error and the workflow returns normally.
+    Compensation: none needed; staging and issue upserts are idempotent, so a retried or
+    restarted run never double-counts.
     """
 
     def __init__(self) -> None:
@@ -125,22 +126,29 @@ class ChannelReconciliationWorkflow:
             self._progress(f"failed fetching page {page}: {error}")
             closed: RunRef = await self._finish(run_id, error)
             return ReconciliationResult(pages=page, error=error, **_counts(closed))
-        self._progress(f"comparing {staged} report lines with local bookings")
-        await workflow.execute_activity(
-            "reconciliation.compare",
-            FinishInput(run_id=run_id),
-            result_type=RunRef,
-            start_to_close_timeout=timedelta(minutes=10),
-            retry_policy=DB_RETRY,
-        )
-        self._progress("re-driving pushes the channel is missing")
-        await workflow.execute_activity(
-            "reconciliation.repush_missing",
-            FinishInput(run_id=run_id),
-            result_type=int,
-            start_to_close_timeout=timedelta(minutes=5),
-            retry_policy=DB_RETRY,
-        )
+        try:
+            self._progress(f"comparing {staged} report lines with local bookings")
+            await workflow.execute_activity(
+                "reconciliation.compare",
+                FinishInput(run_id=run_id),
+                result_type=RunRef,
+                start_to_close_timeout=timedelta(minutes=10),
+                retry_policy=DB_RETRY,
+            )
+            self._progress("re-driving pushes the channel is missing")
+            await workflow.execute_activity(
+                "reconciliation.repush_missing",
+                FinishInput(run_id=run_id),
+                result_type=int,
+                start_to_close_timeout=timedelta(minutes=5),
+                retry_policy=DB_RETRY,
+            )
+        except ActivityError as err:
+            # Retries exhausted: close the run as failed rather than leave it `running`.
+            error = str(err.cause or err)
+            self._progress(f"failed after fetching {page} pages: {error}")
+            closed = await self._finish(run_id, error)
+            return ReconciliationResult(pages=page, error=error, **_counts(closed))
         done = await self._finish(run_id, None)
         self._progress(
             f"completed: {done.issue_count} issues, {done.repushed} re-pushed, "

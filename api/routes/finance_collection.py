@@ -266,6 +266,8 @@ async def start_session(
     it, `nothing_due`, `line_not_due`, `guarantee_not_securable`; 503
     `payment_provider_unavailable` when the processor cannot be reached. A guarantee
     session authorises (pre-auth), saves the card (card on file) or charges (deposit).
+    A target already paid or secured is a 409; of sessions pending for one target, the
+    first to succeed applies and a later success is refunded (`payment_session.refunded`).
     """
     if body.target_kind == "reference":
         target_id = body.target_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.deps import SessionDep, require
@@ -111,6 +111,7 @@ class TransferOut(BaseModel):
 class ReminderOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str
+    booking_id: str
     line_id: str
     kind: str
     reminder_date: date
@@ -136,10 +137,12 @@ async def create_guarantee(
     booking_id: str, body: GuaranteeIn, response: Response, session: SessionDep, _: Writer
 ) -> GuaranteeOut:
     """Deposits, pre-auths and cards on file start `pending`: secure them with a payment
-    session targeting the guarantee. Agency letters and vouchers start `active`.
+    session targeting the guarantee. Agency letters and vouchers start `active`. A
+    pending guarantee still unsecured at `expires_at` (UTC if no zone is given) becomes
+    `expired` (hourly sweep); a session that succeeds after it is refunded.
 
-    200 for a retry of the key; 400 `reference_required`; 409 `booking_not_guaranteeable`,
-    `idempotency_key_reused`.
+    200 for a retry of the key; 400 `reference_required`, `expires_in_past`; 409
+    `booking_not_guaranteeable`, `idempotency_key_reused`.
     """
     row, created = await guarantees.create_guarantee(
         session,
@@ -281,4 +284,27 @@ async def match_transfer(
 async def list_reminders(booking_id: str, session: SessionDep, _: Reader) -> list[ReminderOut]:
     """Oldest first; empty when none were sent."""
     rows = await reminders.reminders_of(session, _booking(booking_id))
+    return [ReminderOut.model_validate(x) for x in rows]
+
+
+@router.get(
+    "/payment-reminders",
+    response_model=list[ReminderOut],
+    summary="Reminders the sweeps sent, across bookings",
+)
+async def list_sent_reminders(
+    session: SessionDep,
+    _: Reader,
+    sent_on: date | None = None,
+    after: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[ReminderOut]:
+    """In creation order; `sent_on` (a UTC day) narrows to one day's runs; page with
+    `after` (the last id seen)."""
+    rows = await reminders.reminders_sent(
+        session,
+        sent_on=sent_on,
+        after_id=parse_id(after, "prem", field="after") if after else None,
+        limit=limit,
+    )
     return [ReminderOut.model_validate(x) for x in rows]

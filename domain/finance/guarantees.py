@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Conflict, NotFound
+from domain.errors import BadRequest, Conflict, NotFound
 from domain.finance import guarantee_rules as rules
 from domain.finance import payments
 from domain.finance.guarantee_models import Guarantee
@@ -60,10 +60,15 @@ async def create_guarantee(
     """Create it (`active` for documents, `pending` otherwise); a retried key returns it."""
     now = now or datetime.now(UTC)
     status = rules.initial_status(rules.Draft(spec.kind, spec.amount_minor, spec.reference))
+    expires_at = spec.expires_at
+    if expires_at is not None and expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)  # a time without a zone is UTC
     booking = await booking_or_404(session, spec.booking_id, lock=True)
     existing = await _by_key(session, spec.idempotency_key)
     if existing is not None:
         return _replay(existing, spec), False
+    if expires_at is not None and expires_at <= now:
+        raise BadRequest("expires_in_past", "a guarantee cannot expire before it is created")
     if booking.status in CLOSED_BOOKINGS:
         raise Conflict(
             "booking_not_guaranteeable",
@@ -83,7 +88,7 @@ async def create_guarantee(
             reference=spec.reference,
             issuer=spec.issuer,
             claimed_minor=0,
-            expires_at=spec.expires_at,
+            expires_at=expires_at,
             secured_at=now if status == "active" else None,
             note=spec.note,
         )
@@ -209,7 +214,7 @@ async def claim(
     processor has no capture call: the capture itself is not sent anywhere), vouchers as
     voucher payments and agency letters as direct-bill payments, each against the booking
     with the key `guarantee-claim:{id}`. A deposit's money is already recorded: claiming
-    it only keeps it.
+    it keeps what is claimed and refunds the rest (`guarantee-claim-refund:{id}`).
     """
     now = now or datetime.now(UTC)
     row = await lock_guarantee(session, guarantee_id)
@@ -236,10 +241,28 @@ async def claim(
             ),
         )
         payment_id = recorded.payment.id
+    refund_id = None
+    if row.kind == "deposit" and payment_id is not None and take < row.amount_minor:
+        refunded = await payments.refund_payment(
+            session,
+            payment_id=payment_id,
+            amount_minor=row.amount_minor - take,
+            reason=f"guarantee partly claimed: {reason}",
+            idempotency_key=f"guarantee-claim-refund:{row.id}",
+            now=now,
+        )
+        refund_id = refunded.refund.id
     row.status, row.closed_at = "claimed", now
     row.claimed_minor, row.payment_id = take, payment_id
     await session.flush()
-    _emit(session, row, "guarantee.claimed", reason=reason, payment_id=payment_id)
+    _emit(
+        session,
+        row,
+        "guarantee.claimed",
+        reason=reason,
+        payment_id=payment_id,
+        refund_id=refund_id,
+    )
     return row
 
 

@@ -13,6 +13,7 @@ from domain.bookings.models import Booking
 from domain.finance import reminder_rules as rules
 from domain.finance.collection_models import PaymentScheduleLine
 from domain.finance.reminder_models import PaymentReminder
+from domain.finance.rendering import money
 from domain.ids import new_id
 
 # Bookings whose open lines are still worth chasing.
@@ -25,7 +26,7 @@ def reminder_key(line_id: str, kind: str, day: date) -> str:
 
 
 def _message(line: PaymentScheduleLine, booking: Booking, due: rules.ReminderDue) -> Notification:
-    amount = f"{line.amount_minor / 100:.2f} {line.currency}"
+    amount = money(line.amount_minor, line.currency)  # exponent-aware: JPY has no cents
     if due.kind == "due":
         subject = f"Booking {booking.number}: {line.kind} of {amount} due {line.due_date}"
     else:
@@ -138,3 +139,18 @@ async def reminders_of(session: AsyncSession, booking_id: str) -> list[PaymentRe
         .order_by(PaymentReminder.sent_at, PaymentReminder.id)
     )
     return list(rows.all())
+
+
+async def reminders_sent(
+    session: AsyncSession, *, sent_on: date | None = None, after_id: str | None = None, limit: int
+) -> list[PaymentReminder]:
+    """Reminders sent across bookings, by id (creation order), optionally on one UTC day."""
+    stmt = select(PaymentReminder).order_by(PaymentReminder.id).limit(limit)
+    if sent_on is not None:
+        start = datetime.combine(sent_on, datetime.min.time(), tzinfo=UTC)
+        stmt = stmt.where(
+            PaymentReminder.sent_at >= start, PaymentReminder.sent_at < start + timedelta(days=1)
+        )
+    if after_id is not None:
+        stmt = stmt.where(PaymentReminder.id > after_id)
+    return list((await session.scalars(stmt)).all())

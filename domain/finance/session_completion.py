@@ -73,7 +73,8 @@ async def complete(
     now: datetime,
     money_moved: bool = True,
 ) -> None:
-    """Mark a locked, pending session succeeded, in the caller's transaction.
+    """Mark a locked, pending (or failed, then retried) session succeeded, in the caller's
+    transaction.
 
     With `money_moved` (a charge, a received transfer) the payment is recorded against the
     invoice, else the booking; an explicit-reference session without a booking records
@@ -118,8 +119,7 @@ async def complete(
             )
             refund_id = refunded.refund.id
     row.status, row.payment_id, row.completed_at = "succeeded", payment_id, now
-    if settle.reason is not None:
-        row.failure_reason = f"not applied: {settle.reason}"[:200]
+    row.failure_reason = None if settle.reason is None else f"not applied: {settle.reason}"[:200]
     if row.booking_id and row.schedule_line_ids and payment_id is not None:
         await schedules.mark_paid(
             session,

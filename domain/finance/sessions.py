@@ -26,6 +26,7 @@ from domain.finance.invoice_models import Invoice
 from domain.finance.session_completion import complete
 from domain.ids import new_id
 from domain.money import check_currency
+from domain.outbox.record import record_event
 
 # Namespace of the transaction-scoped advisory lock serialising one idempotency key.
 KEY_LOCK_NAMESPACE = 0x7F0F_0011
@@ -234,6 +235,7 @@ async def start_session(
 
 
 SUCCESS_EVENTS = frozenset({"charge.succeeded", "authorization.succeeded"})
+CHARGE_MISMATCH_EVENT = "payment_session.charge_mismatch"
 
 
 def _field(data: Mapping[str, Any], name: str) -> Any:
@@ -245,11 +247,13 @@ def _field(data: Mapping[str, Any], name: str) -> Any:
 async def apply_processor_event(
     session: AsyncSession, *, processor: str, event: Mapping[str, Any], now: datetime | None = None
 ) -> str:
-    """Apply a verified processor event once: `applied`, `failed`, `duplicate` or `ignored`.
+    """Apply a verified processor event once: `applied`, `failed`, `duplicate`, `ignored`
+    or `amount_mismatch` (stored and flagged, the session stays as it was).
 
     On `charge.succeeded`, in the caller's transaction: the payment is recorded (against
     the invoice, else the booking), the schedule lines it covers are marked paid and
-    `booking_payment_schedule.paid` is recorded in the outbox.
+    `booking_payment_schedule.paid` is recorded in the outbox. A success after a failure
+    (a retry with another card) still applies; a failure after the success is ignored.
     """
     now = now or datetime.now(UTC)
     event_id, event_type = str(_field(event, "id")), str(_field(event, "type"))
@@ -285,10 +289,29 @@ async def apply_processor_event(
             await session.flush()
             return "failed"
         return "ignored"
-    if event_type not in SUCCESS_EVENTS or row.status != "pending":
+    # A declined attempt fails the session, but the pay page lets the customer try another
+    # card on the same processor session: its later success is money taken, so it applies.
+    if event_type not in SUCCESS_EVENTS or row.status == "succeeded":
         return "ignored"
     if (data.get("amount_minor"), data.get("currency")) != (row.amount_minor, row.currency):
-        raise Conflict("amount_mismatch", "the charge differs from the payment session")
+        # Money moved, but not what the session asked: refusing would roll the event back
+        # and the processor does not retry a 4xx, so it is kept and flagged for a person.
+        record_event(
+            session,
+            aggregate_type="payment_session",
+            aggregate_id=row.id,
+            event_type=CHARGE_MISMATCH_EVENT,
+            payload={
+                "payment_session_id": row.id,
+                "processor": processor,
+                "event_id": event_id,
+                "expected_minor": row.amount_minor,
+                "expected_currency": row.currency,
+                "charged_minor": data.get("amount_minor"),
+                "charged_currency": data.get("currency"),
+            },
+        )
+        return "amount_mismatch"
     await complete(
         session,
         row,

@@ -24,6 +24,8 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.db import unit_of_work
+from domain.distribution.models import Channel
 from domain.reconciliation.models import ReconciliationPolicy
 from domain.reconciliation.periods import CRON
 from domain.settlement.models import SettlementPolicy
@@ -82,7 +84,15 @@ async def _drop(client: Client, sid: str) -> None:
 async def sync_channel(
     session: AsyncSession, client: Client, *, channel_id: str, task_queue: str
 ) -> dict[str, str]:
-    """Bring the channel's two schedules in line with its policy rows; kind -> state."""
+    """Bring the channel's two schedules in line with its policy rows; kind -> state.
+
+    Holds the channel row FOR SHARE until the caller commits: a policy edit (which locks
+    it FOR UPDATE) cannot commit between this read and the schedule calls, so an older
+    sync never overwrites (or drops) what a newer one has applied.
+    """
+    await session.execute(
+        select(Channel.id).where(Channel.id == channel_id).with_for_update(read=True)
+    )
     states: dict[str, str] = {}
     policies: dict[str, ReconciliationPolicy | SettlementPolicy | None] = {
         "reconciliation": await session.scalar(
@@ -131,8 +141,9 @@ async def resync_all(
                 )
             )
         ).all()
-        synced = {}
-        for channel_id in sorted(channel_ids):
+    synced = {}
+    for channel_id in sorted(channel_ids):
+        async with unit_of_work(factory) as session:  # one channel's lock at a time
             synced[channel_id] = await sync_channel(
                 session, client, channel_id=channel_id, task_queue=task_queue
             )

@@ -203,7 +203,8 @@ async def request_repush(
     if item.booking_id is None:
         raise BadRequest("nothing_to_repush", "the channel has a booking we do not")
     link_ids = await session.scalars(
-        select(ChannelBookingLink.id).where(
+        select(ChannelBookingLink.id)
+        .where(
             ChannelBookingLink.channel_id == item.channel_id,
             ChannelBookingLink.booking_id == item.booking_id,
             ChannelBookingLink.direction == "outbound",

@@ -3,7 +3,8 @@ channel report, with the rules of `domain.reconciliation.compare` written as SQL
 
 Local side: the channel's booking links (grouped per booking) whose booking was created
 in [period_start, period_end). Channel side: the run's staged report lines, grouped per
-booking reference. Only the issues come back to Python, never a row per link.
+booking reference. The issues go straight into `channel_reconciliation_items` (INSERT ...
+SELECT, carrying open issues of overlapping runs forward); no row comes back to Python.
 """
 
 from __future__ import annotations
@@ -95,11 +96,9 @@ CROSS JOIN LATERAL (VALUES
 WHERE i.issue_type IS NOT NULL
 """
 
-# The issues as rows (tests and diagnostics; the run itself uses UPSERT_ISSUES_SQL).
-ISSUES_SQL = text(PAIRS_SQL + FOUND_SQL + "ORDER BY p.ref, i.issue_type")
-
 # A fresh TypeID per row, in SQL: a UUIDv7 (48-bit ms clock, version 7, variant 10, random
-# bits `r.bits` from gen_random_uuid) as 130 bits (`UUID7_BITS_SQL`), spelled as 26 Crockford base32 characters (`typeid_sql`).
+# bits `r.bits` from gen_random_uuid) as 130 bits (`UUID7_BITS_SQL`), spelled as 26
+# Crockford base32 characters (`typeid_sql`).
 UUID7_BITS_SQL = """(B'00'
     || substring(((extract(epoch FROM clock_timestamp()) * 1000)::bigint)::bit(64) FROM 17 FOR 48)
     || B'0111' || substring(r.bits FROM 1 FOR 12) || B'10' || substring(r.bits FROM 15 FOR 62))"""

@@ -9,6 +9,9 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from adapters.notifications.file import FileNotifier
+from domain.db import unit_of_work
+from domain.finance import reminders
 from domain.finance.collection_models import PaymentScheduleLine, PaymentSession
 from domain.finance.payment_models import Payment
 from domain.outbox.models import OutboxEvent
@@ -359,26 +362,30 @@ async def test_a_booking_session_overlapping_a_paid_line_refunds_only_that_line(
     http, session_factory, make_key
 ):
     key = await make_key("finance:read", "finance:write")
-    booking, (deposit, balance) = await _booking_with_lines(http, key, session_factory)
-    [for_line] = await _sessions(http, key, "schedule_line", deposit, 1)
-    whole = await http.post(
-        "/v1/finance/payment-sessions",
+    booking = await f.confirmed_booking(session_factory)
+    today = TODAY.isoformat()
+    resp = await http.post(
+        f"/v1/finance/bookings/{booking.id}/payment-schedule",
         json={
-            "method": "bank_transfer",
-            "target_kind": "booking",
-            "target_id": booking.id,
-            "idempotency_key": f"whole-{booking.id}",
-            "amount_minor": 1000,
+            "lines": [
+                {"kind": "deposit", "amount_minor": 1000, "due_date": today},
+                {"kind": "installment", "amount_minor": 2000, "due_date": today},
+            ]
         },
         headers=bearer(key),
     )
-    assert whole.status_code == 201, whole.text
+    deposit, installment = [x["id"] for x in resp.json()["lines"]]
+    [for_line] = await _sessions(http, key, "schedule_line", deposit, 1)
+    [whole] = await _sessions(http, key, "booking", booking.id, 1)
+    assert (whole["amount_minor"], whole["schedule_line_ids"]) == (3000, [deposit, installment])
     await _pay_all_at_once(http, key, booking.currency, [for_line])
-    await _pay_all_at_once(http, key, booking.currency, [whole.json()])
-    assert await _kept(session_factory, booking.id) == (2, 1000)
+    await _pay_all_at_once(http, key, booking.currency, [whole])
+    assert await _kept(session_factory, booking.id) == (2, 3000)
     async with session_factory() as db:
-        line = await db.get_one(PaymentScheduleLine, balance)
-    assert line.status == "due"
+        lines = [(await db.get_one(PaymentScheduleLine, x)) for x in (deposit, installment)]
+        whole_payment = await db.get_one(Payment, lines[1].payment_id)
+    assert [x.status for x in lines] == ["paid", "paid"]
+    assert (whole_payment.amount_minor, whole_payment.refunded_minor) == (3000, 1000)
 
 
 async def test_two_sessions_paid_at_once_for_one_deposit_guarantee_secure_it_once(
@@ -511,3 +518,145 @@ async def test_malformed_match_requests_are_4xx(http, session_factory, make_key)
         assert resp.status_code == status, (body, resp.text)
         if code:
             assert resp.json()["code"] == code
+
+
+async def test_malformed_collection_and_guarantee_requests_are_answered_4xx(
+    http, session_factory, make_key
+):
+    key = await make_key("finance:read", "finance:write")
+    booking, (deposit, _balance) = await _booking_with_lines(http, key, session_factory)
+    other = await f.confirmed_booking(session_factory)
+    gid = "bgua_01h455vb4pex5vsknk084sn02q"
+    g = f"/v1/finance/bookings/{booking.id}/guarantees"
+    s = "/v1/finance/payment-sessions"
+    base = {"method": "card", "target_kind": "schedule_line", "idempotency_key": "k"}
+    probes: list[tuple[str, str, Any]] = [
+        ("post", g, {"kind": "deposit", "amount_minor": 0, "idempotency_key": "a"}),
+        ("post", g, {"kind": "bond", "amount_minor": 5, "idempotency_key": "a"}),
+        ("post", g, {"kind": "voucher", "amount_minor": 5, "idempotency_key": "a"}),
+        ("post", g, {"kind": "deposit", "amount_minor": 10**13, "idempotency_key": "a"}),
+        (
+            "post",
+            g,
+            {"kind": "deposit", "amount_minor": 5, "idempotency_key": "a", "expires_at": "x"},
+        ),
+        (
+            "post",
+            g,
+            {
+                "kind": "deposit",
+                "amount_minor": 5,
+                "idempotency_key": f"naive-{booking.id}",
+                "expires_at": "2030-01-01T10:00:00",
+            },
+        ),
+        ("post", "/v1/finance/bookings/book_x/guarantees", {}),
+        ("get", "/v1/finance/guarantees/nope", None),
+        ("get", f"/v1/finance/guarantees/{gid}", None),
+        ("post", f"/v1/finance/guarantees/{gid}/claim", {"reason": "r", "amount_minor": -1}),
+        ("post", f"/v1/finance/guarantees/{gid}/release", {"reason": ""}),
+        ("post", f"/v1/finance/guarantees/{deposit}/cancel", None),
+        ("post", s, {**base, "target_id": "bpsl_zzz"}),
+        ("post", s, {**base, "target_id": booking.id}),
+        ("post", s, {**base, "target_id": deposit, "amount_minor": 1}),
+        ("post", s, {**base, "target_kind": "program", "target_id": deposit}),
+        ("post", s, {**base, "target_kind": "reference", "target_id": "o-1", "currency": "usd"}),
+        (
+            "post",
+            s,
+            {
+                **base,
+                "idempotency_key": f"ref-{other.id}",
+                "target_kind": "reference",
+                "target_id": "o-3",
+                "amount_minor": 5,
+                "currency": "JPY" if other.currency != "JPY" else "USD",
+                "booking_id": other.id,
+            },
+        ),
+        ("get", f"{s}/pses_bad", None),
+        (
+            "post",
+            "/v1/finance/bank-transfers",
+            {"transaction_id": "t", "reference": "r", "amount_minor": 5, "currency": "ZZZ"},
+        ),
+        (
+            "post",
+            "/v1/finance/bank-transfers",
+            {"transaction_id": "t", "reference": "r", "amount_minor": "x", "currency": "EUR"},
+        ),
+        ("get", "/v1/finance/bookings/bad/payment-reminders", None),
+        ("get", f"/v1/finance/bookings/{booking.id}/collection-plan?as_of=never", None),
+        (
+            "post",
+            f"/v1/finance/bookings/{other.id}/payment-schedule",
+            {"deposit_percent": 0, "deposit_due": "2030-01-01", "balance_due": "2030-02-01"},
+        ),
+        ("post", f"/v1/finance/bookings/{other.id}/payment-schedule", {"lines": []}),
+        ("patch", f"/v1/finance/payment-schedule-lines/{deposit}", {"amount_minor": None}),
+        ("patch", f"/v1/finance/payment-schedule-lines/{deposit}", {"amount_minor": 10**9}),
+    ]
+    answers = []
+    for method, path, body in probes:
+        resp = await http.request(method, path, json=body, headers=bearer(key))
+        answers.append((path, body, resp.status_code, resp.text[:160]))
+    assert [a for a in answers if a[2] >= 500] == []
+    past = await http.post(
+        g,
+        json={
+            "kind": "pre_auth",
+            "amount_minor": 5,
+            "idempotency_key": f"past-{booking.id}",
+            "expires_at": "2001-01-01T00:00:00",
+        },
+        headers=bearer(key),
+    )
+    assert (past.status_code, past.json()["code"]) == (400, "expires_in_past")
+
+
+async def test_claiming_part_of_a_paid_deposit_keeps_that_part_and_refunds_the_rest(
+    http, session_factory, make_key
+):
+    key = await make_key("finance:read", "finance:write")
+    booking = await f.confirmed_booking(session_factory)
+    g = await http.post(
+        f"/v1/finance/bookings/{booking.id}/guarantees",
+        json={"kind": "deposit", "amount_minor": 700, "idempotency_key": f"pc-{booking.id}"},
+        headers=bearer(key),
+    )
+    pses = await _sessions(http, key, "guarantee", g.json()["id"], 1)
+    await _pay_all_at_once(http, key, booking.currency, pses)
+    claimed = await http.post(
+        f"/v1/finance/guarantees/{g.json()['id']}/claim",
+        json={"reason": "damage", "amount_minor": 300},
+        headers=bearer(key),
+    )
+    assert claimed.status_code == 200, claimed.text
+    assert (claimed.json()["status"], claimed.json()["claimed_minor"]) == ("claimed", 300)
+    assert await _kept(session_factory, booking.id) == (1, 300)
+
+
+async def test_reminders_sent_are_listed_across_bookings_by_day(
+    http, session_factory, make_key, tmp_path
+):
+    key = await make_key("finance:read")
+    writer = await make_key("finance:read", "finance:write")
+    _, (deposit, _balance) = await _booking_with_lines(http, writer, session_factory)
+    sent_at = datetime(2033, 5, 5, 8, tzinfo=UTC)
+    async with unit_of_work(session_factory) as session:
+        rid = await reminders.remind_line(
+            session, FileNotifier(tmp_path / "n.jsonl"), deposit, as_of=TODAY, now=sent_at
+        )
+    that_day = await http.get(
+        "/v1/finance/payment-reminders", params={"sent_on": "2033-05-05"}, headers=bearer(key)
+    )
+    next_day = await http.get(
+        "/v1/finance/payment-reminders", params={"sent_on": "2033-05-06"}, headers=bearer(key)
+    )
+    bad = await http.get(
+        "/v1/finance/payment-reminders", params={"after": "x"}, headers=bearer(key)
+    )
+    assert rid is not None
+    assert [(x["id"], x["line_id"]) for x in that_day.json()] == [(rid, deposit)]
+    assert next_day.json() == []
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_id")

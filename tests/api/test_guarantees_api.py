@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
+from adapters.payments import signing
 from adapters.payments.sim_processor import create_sim_app
 from api.app import create_app
 from domain.finance.payment_models import Payment, Refund
@@ -222,16 +226,13 @@ async def test_a_pending_guarantee_can_be_cancelled_but_not_released(
     )
     forbidden = await http.post(f"/v1/finance/guarantees/{gid}/cancel", headers=bearer(reader))
     cancelled = await http.post(f"/v1/finance/guarantees/{gid}/cancel", headers=bearer(key))
+    soon = datetime.now(UTC) + timedelta(seconds=1)
     expired = (
         await _guarantee(
-            http,
-            key,
-            booking.id,
-            kind="pre_auth",
-            amount_minor=100,
-            expires_at="2020-01-01T00:00:00Z",
+            http, key, booking.id, kind="pre_auth", amount_minor=100, expires_at=soon.isoformat()
         )
     ).json()["id"]
+    await asyncio.sleep((soon - datetime.now(UTC)).total_seconds() + 0.2)
     too_late = await http.post(
         "/v1/finance/payment-sessions",
         json={
@@ -251,3 +252,96 @@ async def test_a_pending_guarantee_can_be_cancelled_but_not_released(
     assert (by_transfer.status_code, by_transfer.json()["code"]) == (400, "invalid_method")
     assert (missing.status_code, missing.json()["code"]) == (404, "guarantee_not_found")
     assert (too_late.status_code, too_late.json()["code"]) == (409, "guarantee_expired")
+
+
+async def test_a_good_card_after_a_declined_one_on_the_same_page_still_secures_the_deposit(
+    api, session_factory, make_key
+):
+    key = await make_key("finance:read", "finance:write")
+    booking = await f.confirmed_booking(session_factory)
+    async with httpx.AsyncClient(base_url=api) as client:
+        gid = (await _guarantee(client, key, booking.id, kind="deposit", amount_minor=900)).json()[
+            "id"
+        ]
+        resp = await client.post(
+            "/v1/finance/payment-sessions",
+            json={
+                "method": "card",
+                "target_kind": "guarantee",
+                "target_id": gid,
+                "idempotency_key": f.key("gs"),
+            },
+            headers=bearer(key),
+        )
+        pses = resp.json()
+        async with httpx.AsyncClient() as proc:
+            declined = await proc.post(
+                pses["next_action"]["url"], json={"card_number": "4000 0000 0000 0002"}
+            )
+            paid = await proc.post(pses["next_action"]["url"], json={"card_number": "4242"})
+        got = (
+            await client.get(f"/v1/finance/payment-sessions/{pses['id']}", headers=bearer(key))
+        ).json()
+        secured = (await client.get(f"/v1/finance/guarantees/{gid}", headers=bearer(key))).json()
+    assert (declined.json()["status"], paid.json()["status"]) == ("failed", "succeeded")
+    assert paid.json()["webhook"] == {"delivered": True, "status": 200}
+    assert (got["status"], got["failure_reason"]) == ("succeeded", None)
+    assert (secured["status"], secured["payment_id"]) == ("active", got["payment_id"])
+    async with session_factory() as db:
+        payment = await db.get_one(Payment, got["payment_id"])
+    assert (payment.amount_minor, payment.refunded_minor) == (900, 0)
+
+
+async def test_a_charge_for_another_amount_is_kept_and_flagged_not_lost(
+    api, session_factory, make_key
+):
+    key = await make_key("finance:read", "finance:write")
+    booking = await f.confirmed_booking(session_factory)
+    async with httpx.AsyncClient(base_url=api) as client:
+        gid = (await _guarantee(client, key, booking.id, kind="deposit", amount_minor=900)).json()[
+            "id"
+        ]
+        pses = (
+            await client.post(
+                "/v1/finance/payment-sessions",
+                json={
+                    "method": "card",
+                    "target_kind": "guarantee",
+                    "target_id": gid,
+                    "idempotency_key": f.key("gs"),
+                },
+                headers=bearer(key),
+            )
+        ).json()
+        event = {
+            "id": f"evt_{pses['id']}",
+            "type": "charge.succeeded",
+            "data": {
+                "session_id": pses["provider_ref"],
+                "reference": pses["id"],
+                "charge_id": "ch_odd",
+                "amount_minor": 901,
+                "currency": pses["currency"],
+            },
+        }
+        body = json.dumps(event).encode()
+        hook = await client.post(
+            "/v1/finance/payment-webhooks/sim",
+            content=body,
+            headers={signing.HEADER: signing.sign(body, SECRET)},
+        )
+        replay = await client.post(
+            "/v1/finance/payment-webhooks/sim",
+            content=body,
+            headers={signing.HEADER: signing.sign(body, SECRET)},
+        )
+        got = (
+            await client.get(f"/v1/finance/payment-sessions/{pses['id']}", headers=bearer(key))
+        ).json()
+    assert (hook.status_code, hook.json()["outcome"]) == (200, "amount_mismatch")
+    assert replay.json()["outcome"] == "duplicate"
+    assert got["status"] == "pending"
+    flags = [e for e in await f.events(session_factory, pses["id"])]
+    assert [(e.event_type, e.payload["charged_minor"]) for e in flags] == [
+        ("payment_session.charge_mismatch", 901)
+    ]

@@ -108,10 +108,10 @@ async def test_channel_tokens_and_latest_push_lag_are_read_from_the_database(
         )
         await conn.execute(
             text(
-                "INSERT INTO channel_rate_buckets (channel_id, tokens, refilled_at)"
-                " VALUES (:id, 3.5, now())"
+                "INSERT INTO channel_rate_buckets (id, channel_id, tokens, refilled_at)"
+                " VALUES (:bid, :id, 3.5, now())"
             ),
-            {"id": channel_id},
+            {"bid": new_id("chrb"), "id": channel_id},
         )
         for lag_ms, age in ((9000, "2 minutes"), (1500, "1 minute")):
             await conn.execute(

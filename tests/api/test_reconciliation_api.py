@@ -4,18 +4,25 @@ the schedule), runs start their workflow, issues are listed and resolved."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from temporalio.client import Client, ScheduleHandle
 from temporalio.service import RPCError
 
 from domain.db import unit_of_work
-from domain.reconciliation.compare import Local
+from domain.reconciliation import service
+from domain.reconciliation.compare import Local, Reported
 from domain.reconciliation.models import ReconciliationItem, ReconciliationRun
 from domain.reconciliation.schedules import CATCHUP_WINDOW, schedule_id
 from tests.api.conftest import bearer
-from tests.support.reconciliation import PERIOD_START, channel, channel_bookings
+from tests.support.reconciliation import (
+    PERIOD_END,
+    PERIOD_START,
+    channel,
+    channel_bookings,
+    report_items,
+)
 from worker import build_worker
 from workflows.channel_reconciliation import ReconciliationResult
 
@@ -176,3 +183,46 @@ async def test_a_run_started_over_http_is_listed_and_its_issues_resolved(
             select(ReconciliationItem).where(ReconciliationItem.id == item.id)
         )
     assert stored is not None and stored.resolution_action == "accept"
+
+
+async def test_the_same_period_start_with_another_period_end_is_a_conflict(
+    http, make_key, session_factory
+):
+    key = await make_key(READ, WRITE)
+    async with unit_of_work(session_factory) as session:
+        chan = await channel(session)
+    body = {"channel_id": chan, "period_start": "2026-10-01", "period_end": "2026-11-01"}
+    first = await http.post("/v1/reconciliation/runs", json=body, headers=bearer(key))
+    assert first.status_code == 202, first.text
+    other = await http.post(
+        "/v1/reconciliation/runs", json={**body, "period_end": "2026-10-08"}, headers=bearer(key)
+    )
+    assert other.status_code == 409 and other.json()["code"] == "reconciliation_run_exists"
+    assert other.json()["details"]["run_id"] == first.json()["id"]
+
+
+async def test_an_issue_found_by_overlapping_runs_is_listed_once_under_each_run(
+    http, make_key, session_factory
+):
+    key = await make_key(READ)
+    async with unit_of_work(session_factory) as session:
+        chan = await channel(session)
+        ids = await channel_bookings(session, chan, [Local("a", "confirmed", 100, "EUR")])
+    report = report_items([Reported("a", "confirmed", 90, "EUR")], ids)
+    runs = []
+    for start in (PERIOD_START, date(2026, 10, 10)):
+        async with unit_of_work(session_factory) as session:
+            run = await service.open_run(
+                session, channel_id=chan, period_start=start, period_end=PERIOD_END
+            )
+            await service.stage_lines(session, run_id=run.id, items=report)
+            await service.compare_run(session, run_id=run.id)
+            runs.append(run.id)
+    listed = [
+        (await http.get(f"/v1/reconciliation/issues?run_id={rid}", headers=bearer(key))).json()
+        for rid in runs
+    ]
+    assert [len(rows) for rows in listed] == [1, 1] and listed[0] == listed[1]
+    assert (listed[0][0]["run_id"], listed[0][0]["last_run_id"]) == (runs[0], runs[1])
+    everything = await http.get(f"/v1/reconciliation/issues?channel_id={chan}", headers=bearer(key))
+    assert len(everything.json()) == 1

@@ -129,7 +129,44 @@ async def test_a_deposit_paid_after_its_guarantee_expired_is_refunded_not_applie
             transfers.TransferSpec(f.key("tx"), pses.reference, 500, booking.currency),
             now=expires + timedelta(seconds=1),
         )
+    assert transfer.payment_id is not None
     g = await f.reload(session_factory, Guarantee, gid)
     payment = await f.reload(session_factory, Payment, transfer.payment_id)
     assert (transfer.status, g.status, g.payment_id) == ("matched", "pending", None)
     assert (payment.amount_minor, payment.refunded_minor) == (500, 500)
+
+
+async def test_expiry_racing_a_late_payment_either_secures_or_refunds_never_both(
+    session_factory,
+):
+    expires = datetime.now(UTC) + timedelta(hours=2)
+    outcomes = set()
+    for _ in range(6):
+        booking, gid = await _guarantee(session_factory, expires_at=expires)
+        async with unit_of_work(session_factory) as session:
+            pses, _ = await sessions.start_session(
+                session,
+                sessions.SessionSpec("bank_transfer", "guarantee", gid, f.key("s")),
+                starters=starters(Settings()),
+            )
+
+        async def sweep() -> None:
+            async with unit_of_work(session_factory) as session:
+                await guarantees.expire_due(session, now=expires, limit=100_000)
+
+        async def pay(reference: str = pses.reference, currency: str = booking.currency) -> str:
+            async with unit_of_work(session_factory) as session:
+                row, _ = await transfers.record_transfer(
+                    session,
+                    transfers.TransferSpec(f.key("tx"), reference, 500, currency),
+                    now=expires - timedelta(seconds=1),
+                )
+                assert row.payment_id is not None
+                return row.payment_id
+
+        _, payment_id = await asyncio.gather(sweep(), pay())
+        g = await f.reload(session_factory, Guarantee, gid)
+        payment = await f.reload(session_factory, Payment, payment_id)
+        assert (g.status, payment.refunded_minor) in {("active", 0), ("expired", 500)}
+        outcomes.add(g.status)
+    assert outcomes  # which side wins varies; both are consistent

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
@@ -84,3 +86,29 @@ async def test_actions_that_do_not_fit_the_issue_are_refused(session_factory):
     with pytest.raises(Conflict) as err:
         await _resolve(session_factory, issues["extra"].id, "accept")
     assert err.value.code == "issue_already_resolved"
+
+
+async def test_concurrent_repushes_of_one_issue_start_one_push(session_factory):
+    issues = await _issues(session_factory)
+    item = issues["lost"]
+    run_repush = service.repush_missing
+
+    async def by_the_run() -> None:
+        async with unit_of_work(session_factory) as session:
+            await run_repush(session, run_id=item.run_id, task_queue="q")
+
+    done = await asyncio.gather(
+        _resolve(session_factory, item.id, "repush"),
+        _resolve(session_factory, item.id, "repush"),
+        by_the_run(),
+    )
+    assert {(d.resolution, d.resolution_action) for d in done[:2]} == {("resolved", "repush")}
+    async with unit_of_work(session_factory) as session:
+        intents = (
+            await session.scalars(
+                select(WorkflowIntent.workflow_id).where(
+                    WorkflowIntent.workflow_type == "ChannelBookingPush"
+                )
+            )
+        ).all()
+    assert intents == [f"channel-booking-repush:{item.link_id}:0"]

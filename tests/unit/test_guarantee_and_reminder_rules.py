@@ -1,10 +1,12 @@
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
 from domain.errors import BadRequest, Conflict
 from domain.finance import guarantee_rules as g
 from domain.finance.reminder_rules import ReminderDue, reminder_for
+from domain.finance.reminders import _message
 from domain.finance.transfers import session_reference
 
 DUE = date(2026, 6, 10)
@@ -65,3 +67,21 @@ def test_a_session_reference_is_found_in_messy_remittance_text():
     assert session_reference("Payment tf-1a2b 3c4d5e6f booking 12") == "TF-1A2B3C4D5E6F"
     assert session_reference("TF1A2B3C4D5E6F") == "TF-1A2B3C4D5E6F"
     assert session_reference("invoice 2026-001") is None
+
+
+def test_pending_guarantees_can_expire_and_expired_is_final():
+    g.check_transition("pending", "expired")
+    for current in ("active", "expired", "cancelled"):
+        with pytest.raises(Conflict):
+            g.check_transition(current, "expired" if current != "expired" else "active")
+
+
+def test_a_reminder_states_the_amount_in_the_currency_s_own_minor_units():
+    line = SimpleNamespace(
+        id="bpsl_1", kind="deposit", amount_minor=1500, currency="JPY", due_date=DUE
+    )
+    booking = SimpleNamespace(id="book_1", number="B-1")
+    message = _message(line, booking, ReminderDue("due", DUE))  # type: ignore[arg-type]
+    assert "1,500 JPY" in message.subject
+    line.currency = "EUR"
+    assert "15.00 EUR" in _message(line, booking, ReminderDue("due", DUE)).subject  # type: ignore[arg-type]

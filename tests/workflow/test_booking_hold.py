@@ -23,13 +23,13 @@ from workflows.intent_sweeper import IntentSweeperWorkflow
 
 
 async def test_a_held_booking_expires_on_time_and_its_seats_come_back(
-    time_skipping_env, session_factory
+    fresh_time_skipping_env, session_factory
 ):
-    env = time_skipping_env
+    env = fresh_time_skipping_env
     queue = f"tq-{uuid.uuid4().hex}"
     _, option = await product_with_option(session_factory)
     s = await slot(session_factory, option, capacity=3)
-    # Expire 30 minutes after the test server's clock (earlier tests may have moved it on).
+    # Expire 30 minutes after this test server's clock (its own server: it starts at wall time).
     expires = await env.get_current_time() + timedelta(minutes=30)
     booking = await book(
         session_factory, spec_for(s, pax=3), context=ctx(queue), ttl=expires - datetime.now(UTC)

@@ -12,19 +12,25 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select, text
+from temporalio import activity
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 import worker
-from activities.reconciliation import ReconciliationActivities
+from activities.reconciliation import FinishInput, ReconciliationActivities, RunRef
 from domain.db import unit_of_work
 from domain.intents.models import WorkflowIntent
+from domain.reconciliation import policies, schedules
 from domain.reconciliation.compare import Local
-from domain.reconciliation import schedules
-from domain.reconciliation.models import ReconciliationItem, ReconciliationPolicy
+from domain.reconciliation.models import (
+    ReconciliationItem,
+    ReconciliationPolicy,
+    ReconciliationRun,
+)
 from domain.settlement.models import SettlementPolicy
 from tests.support.reconciliation import (
     channel,
@@ -232,3 +238,71 @@ def test_the_worker_resyncs_policy_schedules_when_it_starts() -> None:
     source = inspect.getsource(worker.run)
     assert source.index("resync_all(") > source.index("ensure_all(")
     assert source.index("resync_all(") < source.index("async with worker")
+
+
+async def test_a_schedule_sync_waits_for_a_policy_edit_in_progress(
+    session_factory, temporal_client: Client, task_queue: str
+) -> None:
+    async with unit_of_work(session_factory) as session:
+        chan = await channel(session)
+        session.add(ReconciliationPolicy(channel_id=chan))
+    handle = temporal_client.get_schedule_handle(schedules.schedule_id("reconciliation", chan))
+
+    async def sync() -> dict[str, str]:
+        async with unit_of_work(session_factory) as session:
+            return await schedules.sync_channel(
+                session, temporal_client, channel_id=chan, task_queue=task_queue
+            )
+
+    try:
+        async with unit_of_work(session_factory) as editing:
+            await policies.upsert_policy(
+                editing,
+                kind="reconciliation",
+                channel_id=chan,
+                fields={"active": False},
+                task_queue=task_queue,
+            )
+            # A sync (say, of the previous revision) starts while the edit is uncommitted:
+            # it must not apply the old row after the edit's own sync has run.
+            pending = asyncio.create_task(sync())
+            await asyncio.sleep(0.5)
+            assert not pending.done()
+        assert await pending == {"reconciliation": "paused", "settlement": "absent"}
+        assert (await handle.describe()).schedule.state.paused
+    finally:
+        with contextlib.suppress(RPCError):
+            await handle.delete()
+
+
+@activity.defn(name="reconciliation.compare")
+async def broken_compare(params: FinishInput) -> RunRef:
+    raise ApplicationError("the database refused", type="boom", non_retryable=True)
+
+
+async def test_a_run_whose_compare_step_gives_up_is_closed_as_failed_not_left_running(
+    session_factory, temporal_client: Client, task_queue: str
+) -> None:
+    async with sim_channel_server() as base_url:
+        async with unit_of_work(session_factory) as session:
+            chan = await channel(session)
+            await connect(session, chan, base_url)
+        acts = ReconciliationActivities(session_factory, task_queue)
+        async with Worker(
+            temporal_client,
+            task_queue=task_queue,
+            workflows=[ChannelReconciliationWorkflow],
+            activities=[acts.open_run, acts.fetch_page, broken_compare, acts.finish],
+        ):
+            result = await temporal_client.execute_workflow(
+                ChannelReconciliationWorkflow.run,
+                ReconciliationInput(
+                    channel_id=chan, period_start=PERIOD_START, period_end=PERIOD_END
+                ),
+                id=reconciliation_workflow_id(chan, PERIOD_START),
+                task_queue=task_queue,
+            )
+    assert result.status == "failed" and "the database refused" in (result.error or "")
+    async with unit_of_work(session_factory) as session:
+        run = await session.get_one(ReconciliationRun, result.run_id)
+    assert (run.status, run.completed_at is not None) == ("failed", True)
