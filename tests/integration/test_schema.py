@@ -1,7 +1,7 @@
 from alembic import command
-from alembic.script import ScriptDirectory
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import DateTime, create_engine, inspect
 
 from domain.db import to_sqlalchemy_url
