@@ -249,6 +249,28 @@ async def record_transfer(
     return TransferOut.model_validate(row)
 
 
+@router.get(
+    "/bank-transfers",
+    response_model=list[TransferOut],
+    summary="Received bank transfers (e.g. the unmatched ones to match by hand)",
+)
+async def list_transfers(
+    session: SessionDep,
+    _: Reader,
+    status: Literal["matched", "unmatched", "amount_mismatch"] | None = None,
+    after: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[TransferOut]:
+    """In arrival order; page with `after` (the last id seen)."""
+    rows = await transfers.list_transfers(
+        session,
+        status=status,
+        after_id=parse_id(after, "rbtr", field="after") if after else None,
+        limit=limit,
+    )
+    return [TransferOut.model_validate(x) for x in rows]
+
+
 @router.post(
     "/bank-transfers/{transfer_id}/match",
     response_model=TransferOut,

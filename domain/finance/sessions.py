@@ -22,6 +22,7 @@ from domain.finance.collection_models import (
     PaymentSession,
     ProcessorEvent,
 )
+from domain.finance.guarantee_models import Guarantee
 from domain.finance.invoice_models import Invoice
 from domain.finance.session_completion import complete
 from domain.ids import new_id
@@ -238,6 +239,14 @@ SUCCESS_EVENTS = frozenset({"charge.succeeded", "authorization.succeeded"})
 CHARGE_MISMATCH_EVENT = "payment_session.charge_mismatch"
 
 
+async def _expects_charge(session: AsyncSession, row: PaymentSession) -> bool:
+    """Whether the session was started to charge money (not to authorise or save a card)."""
+    if row.guarantee_id is None:
+        return True
+    kind = await session.scalar(select(Guarantee.kind).where(Guarantee.id == row.guarantee_id))
+    return guarantee_rules.SESSION_INTENT.get(str(kind)) == "charge"
+
+
 def _field(data: Mapping[str, Any], name: str) -> Any:
     if name not in data:
         raise BadRequest("invalid_event", f"the event has no {name!r}")
@@ -247,8 +256,9 @@ def _field(data: Mapping[str, Any], name: str) -> Any:
 async def apply_processor_event(
     session: AsyncSession, *, processor: str, event: Mapping[str, Any], now: datetime | None = None
 ) -> str:
-    """Apply a verified processor event once: `applied`, `failed`, `duplicate`, `ignored`
-    or `amount_mismatch` (stored and flagged, the session stays as it was).
+    """Apply a verified processor event once: `applied`, `failed`, `duplicate`, `ignored`,
+    or `amount_mismatch` / `intent_mismatch` (stored and flagged; the session stays as it
+    was).
 
     On `charge.succeeded`, in the caller's transaction: the payment is recorded (against
     the invoice, else the booking), the schedule lines it covers are marked paid and
@@ -293,9 +303,14 @@ async def apply_processor_event(
     # card on the same processor session: its later success is money taken, so it applies.
     if event_type not in SUCCESS_EVENTS or row.status == "succeeded":
         return "ignored"
-    if (data.get("amount_minor"), data.get("currency")) != (row.amount_minor, row.currency):
-        # Money moved, but not what the session asked: refusing would roll the event back
-        # and the processor does not retry a 4xx, so it is kept and flagged for a person.
+    wrong_kind = event_type == "authorization.succeeded" and await _expects_charge(session, row)
+    if wrong_kind or (data.get("amount_minor"), data.get("currency")) != (
+        row.amount_minor,
+        row.currency,
+    ):
+        # Not what the session asked (another amount, or only an authorisation where money
+        # was to be charged): refusing would roll the event back and the processor does not
+        # retry a 4xx, so it is kept and flagged for a person; the session stays as it was.
         record_event(
             session,
             aggregate_type="payment_session",
@@ -309,9 +324,10 @@ async def apply_processor_event(
                 "expected_currency": row.currency,
                 "charged_minor": data.get("amount_minor"),
                 "charged_currency": data.get("currency"),
+                "event_type": event_type,
             },
         )
-        return "amount_mismatch"
+        return "intent_mismatch" if wrong_kind else "amount_mismatch"
     await complete(
         session,
         row,

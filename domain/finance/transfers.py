@@ -117,7 +117,16 @@ async def record_transfer(
     return row, True
 
 
-OPEN_STATUSES = frozenset({"unmatched", "amount_mismatch"})
+async def list_transfers(
+    session: AsyncSession, *, status: str | None, after_id: str | None, limit: int
+) -> list[ReceivedTransfer]:
+    """Received transfers by id (arrival order), optionally of one status, after `after_id`."""
+    stmt = select(ReceivedTransfer).order_by(ReceivedTransfer.id).limit(limit)
+    if status is not None:
+        stmt = stmt.where(ReceivedTransfer.status == status)
+    if after_id is not None:
+        stmt = stmt.where(ReceivedTransfer.id > after_id)
+    return list((await session.scalars(stmt)).all())
 
 
 async def _lock_transfer(session: AsyncSession, transfer_id: str) -> ReceivedTransfer:

@@ -660,3 +660,29 @@ async def test_reminders_sent_are_listed_across_bookings_by_day(
     assert [(x["id"], x["line_id"]) for x in that_day.json()] == [(rid, deposit)]
     assert next_day.json() == []
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_id")
+
+
+async def test_unmatched_transfers_are_listed_for_a_person_to_match(
+    http, session_factory, make_key
+):
+    key = await make_key("finance:read", "finance:write")
+    booking, _lines = await _booking_with_lines(http, key, session_factory)
+    mine = await _unmatched(http, key, booking, 1000, "list")
+    seen: list[str] = []
+    after = None
+    while True:
+        params: dict[str, Any] = {"status": "unmatched", "limit": 50}
+        if after:
+            params["after"] = after
+        page = (
+            await http.get("/v1/finance/bank-transfers", params=params, headers=bearer(key))
+        ).json()
+        seen += [x["id"] for x in page]
+        if len(page) < 50:
+            break
+        after = page[-1]["id"]
+    odd = await http.get(
+        "/v1/finance/bank-transfers", params={"status": "odd"}, headers=bearer(key)
+    )
+    assert mine["id"] in seen
+    assert odd.status_code == 422

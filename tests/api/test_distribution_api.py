@@ -278,6 +278,7 @@ async def test_a_non_ascii_signature_or_an_unstorable_string_is_a_4xx_not_a_500(
     assert (odd.status_code, odd.json()["code"]) == (401, "invalid_signature")
     # A lone surrogate is valid JSON but no database can store it.
     lone = b'{"id": "evt-\\ud800", "type": "booking.cancelled", "data": {"x": "\\udfff"}}'
+    assert channel.webhook_secret is not None
     resp = await http.post(
         url, content=lone, headers={SIGNATURE_HEADER: sign(channel.webhook_secret, lone)}
     )

@@ -338,10 +338,23 @@ async def test_a_charge_for_another_amount_is_kept_and_flagged_not_lost(
         got = (
             await client.get(f"/v1/finance/payment-sessions/{pses['id']}", headers=bearer(key))
         ).json()
+        auth = json.dumps(
+            {**event, "id": f"evt_auth_{pses['id']}", "type": "authorization.succeeded"}
+            | {"data": {**event["data"], "amount_minor": 900}}
+        ).encode()
+        only_authorised = await client.post(
+            "/v1/finance/payment-webhooks/sim",
+            content=auth,
+            headers={signing.HEADER: signing.sign(auth, SECRET)},
+        )
+        secured = (await client.get(f"/v1/finance/guarantees/{gid}", headers=bearer(key))).json()
     assert (hook.status_code, hook.json()["outcome"]) == (200, "amount_mismatch")
     assert replay.json()["outcome"] == "duplicate"
+    assert only_authorised.json()["outcome"] == "intent_mismatch"
     assert got["status"] == "pending"
-    flags = [e for e in await f.events(session_factory, pses["id"])]
-    assert [(e.event_type, e.payload["charged_minor"]) for e in flags] == [
-        ("payment_session.charge_mismatch", 901)
+    assert (secured["status"], secured["payment_id"]) == ("pending", None)
+    flags = await f.events(session_factory, pses["id"])
+    assert [(e.event_type, e.payload["event_type"]) for e in flags] == [
+        ("payment_session.charge_mismatch", "charge.succeeded"),
+        ("payment_session.charge_mismatch", "authorization.succeeded"),
     ]

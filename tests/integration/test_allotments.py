@@ -230,7 +230,6 @@ async def test_a_two_slot_channel_booking_and_a_plain_booking_on_both_never_dead
     target at all) but does on the second; a plain booking of both slips in between."""
     from datetime import time
 
-    from domain.distribution import channel_bookings
     from tests.support.bookings import item_for
 
     _, option = await product_with_option(session_factory)
@@ -260,7 +259,7 @@ async def test_a_two_slot_channel_booking_and_a_plain_booking_on_both_never_dead
         await go.wait()
         return await create_booking(session, spec, context)
 
-    monkeypatch.setattr(channel_bookings.bookings, "create_booking", after_the_draws)
+    monkeypatch.setattr(service, "create_booking", after_the_draws)  # as channel_bookings calls it
 
     async def channel_side():
         async with unit_of_work(session_factory) as session:
@@ -276,7 +275,7 @@ async def test_a_two_slot_channel_booking_and_a_plain_booking_on_both_never_dead
     await asyncio.sleep(0.5)  # the plain booking reaches the slot locks
     go.set()
     results = await asyncio.gather(channel_task, plain_task, return_exceptions=True)
-    assert results == [None, None]
+    assert [r is None for r in results] == [True, True], results
     assert await remaining(session_factory, first.id) == 18  # 20 - 2 sold, none carved
     assert await remaining(session_factory, second.id) == 15  # 20 - 4 carved + 1 drawn - 2
 
@@ -389,7 +388,7 @@ async def test_a_channel_draft_promoted_then_cancelled_gives_back_nothing_it_nev
 async def test_deleting_a_channel_while_it_books_on_its_allotment_never_deadlocks(
     session_factory, monkeypatch, guaranteed
 ):
-    from domain.distribution import channel_bookings, channels
+    from domain.distribution import channels
 
     s, channel, target = await setup(session_factory, capacity=10, guaranteed=guaranteed)
     create_booking = service.create_booking
@@ -400,7 +399,7 @@ async def test_deleting_a_channel_while_it_books_on_its_allotment_never_deadlock
         await go.wait()
         return await create_booking(session, spec, context)
 
-    monkeypatch.setattr(channel_bookings.bookings, "create_booking", after_the_draws)
+    monkeypatch.setattr(service, "create_booking", after_the_draws)  # as channel_bookings calls it
     booking_task = asyncio.create_task(channel_book(session_factory, s, channel, 1))
     await asyncio.wait_for(drawn.wait(), 10)
 
@@ -411,8 +410,8 @@ async def test_deleting_a_channel_while_it_books_on_its_allotment_never_deadlock
     delete_task = asyncio.create_task(delete())
     await asyncio.sleep(0.5)  # the delete waits for the booking's locks
     go.set()
-    booking, deleted = await asyncio.gather(booking_task, delete_task, return_exceptions=True)
-    assert deleted is None and not isinstance(booking, BaseException)
+    outcome = await asyncio.gather(booking_task, delete_task, return_exceptions=True)
+    assert outcome[1] is None and not isinstance(outcome[0], BaseException), outcome
     assert await remaining(session_factory, s.id) == 9  # 10 - the 1 seat sold
     async with session_factory() as db:
         assert await db.get(ChannelInventoryAllotmentTarget, target.id) is None
@@ -423,7 +422,7 @@ async def test_deleting_an_allotment_while_a_booking_draws_on_two_of_its_slots_n
 ):
     from datetime import time
 
-    from domain.distribution import allotment_admin, channel_bookings
+    from domain.distribution import allotment_admin
     from tests.support.bookings import item_for
 
     _, option = await product_with_option(session_factory)
@@ -449,7 +448,7 @@ async def test_deleting_an_allotment_while_a_booking_draws_on_two_of_its_slots_n
             await go.wait()
         return result
 
-    monkeypatch.setattr(channel_bookings.allotments, "draw", pausing_draw)
+    monkeypatch.setattr(allotments, "draw", pausing_draw)  # as channel_bookings calls it
     spec = spec_for(first, pax=2, status="confirmed")
     spec.items = [item_for(first, pax=1), item_for(second, pax=1)]
 
@@ -467,6 +466,6 @@ async def test_deleting_an_allotment_while_a_booking_draws_on_two_of_its_slots_n
     await asyncio.sleep(0.5)
     go.set()
     results = await asyncio.gather(booking_task, delete_task, return_exceptions=True)
-    assert results == [None, None]
+    assert [r is None for r in results] == [True, True], results
     assert await remaining(session_factory, first.id) == 19  # 20 - the 1 seat sold
     assert await remaining(session_factory, second.id) == 19
