@@ -313,7 +313,7 @@ async def test_a_charge_for_another_amount_is_kept_and_flagged_not_lost(
                 headers=bearer(key),
             )
         ).json()
-        event = {
+        event: dict[str, Any] = {
             "id": f"evt_{pses['id']}",
             "type": "charge.succeeded",
             "data": {
