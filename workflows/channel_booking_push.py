@@ -7,13 +7,14 @@ from intents written by the outbox subscribers / the re-push route.
 Signals: `recheck` (a held channel may be pushable again); the database is the truth
 and every attempt re-reads it.
 Retries: each link is attempted until it lands; failed attempts back off exponentially
-with a cap (`PushPolicy`); waits for a rate token or an upstream 429's Retry-After are
-durable timers and do not count as attempts. While the channel is paused, archived or
-without an active connection nothing is sent: links stay pending and are re-checked on
-a timer doubling from `held_recheck_seconds` to `held_max_seconds`, or at once on the
-`recheck` signal (sent by a re-drive: connection saved, operator's redrive). After `max_attempts`
-failed attempts (or a 4xx rejection) the link is `abandoned` and a
-`channel.push.abandoned` event is raised.
+with a cap (`PushPolicy`); a short wait for a rate token is slept inside the attempt
+activity (timers fire on whole seconds, too late for the next token), a longer one or an
+upstream 429's Retry-After is a durable timer; neither counts as an attempt. While the
+channel is paused, archived or without an active connection nothing is sent: links stay
+pending and are re-checked on a timer doubling from `held_recheck_seconds` to
+`held_max_seconds`, or at once on the `recheck` signal (sent by a re-drive: connection
+saved, operator's redrive). After `max_attempts` failed attempts (or a 4xx rejection)
+the link is `abandoned` and a `channel.push.abandoned` event is raised.
 Compensation: under a `strict_atomic` contract, when any link of the booking is
 abandoned, the links that did land are cancelled upstream and become `compensated`.
 """

@@ -1,9 +1,15 @@
 """The per-channel token bucket as a pure function (the service applies it under a row lock).
 
 Priority: booking > availability > content. A class that is denied a token marks its
-demand (`*_demand_until`); lower classes yield while a higher class's demand is live, so
-a booking takes the next token even behind a backlog of thousands of availability
-pushes. An upstream 429 sets `blocked_until` (Retry-After) and drains the bucket.
+demand (`*_demand_until`: when its next token is due plus `DEMAND_GRACE`); lower classes
+yield while a higher class's demand is live, so a booking takes the next token even
+behind a backlog of thousands of availability pushes. A grant does not clear the mark:
+other callers of the same class may still be waiting for the next token, and the mark
+lapses on its own a grace after the last denied caller's token was due. The grace covers
+a waiter coming back (it sleeps in-process till its token is due, then retakes), so a
+lower class loses at most that long after the last waiter is served; tokens keep
+accruing meanwhile. An upstream 429 sets `blocked_until` (Retry-After) and drains the
+bucket.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Literal
 PushClass = Literal["booking", "availability", "content"]
 PUSH_CLASSES: tuple[PushClass, ...] = ("booking", "availability", "content")
 # How long past its expected wake-up a waiting class still holds lower classes back.
-DEMAND_GRACE = timedelta(milliseconds=500)
+DEMAND_GRACE = timedelta(milliseconds=300)
 # A lower class yielding waits this much longer than the next token, so the waiting
 # higher class (woken at the token's time) gets there first.
 YIELD_EXTRA = timedelta(milliseconds=50)
@@ -63,14 +69,6 @@ def _with_demand(state: BucketState, klass: PushClass, until: datetime) -> Bucke
     return state
 
 
-def _without_demand(state: BucketState, klass: PushClass) -> BucketState:
-    if klass == "booking":
-        return replace(state, booking_demand_until=None)
-    if klass == "availability":
-        return replace(state, availability_demand_until=None)
-    return state
-
-
 def higher_demand(state: BucketState, klass: PushClass, now: datetime) -> bool:
     """True when a class above `klass` is waiting for a token."""
     if klass == "booking":
@@ -95,8 +93,7 @@ def take(
     if higher_demand(current, klass, now):
         return Decision(False, max(to_next, per_token) + YIELD_EXTRA, current)
     if current.tokens >= 1.0:
-        granted = replace(current, tokens=current.tokens - 1.0)
-        return Decision(True, timedelta(0), _without_demand(granted, klass))
+        return Decision(True, timedelta(0), replace(current, tokens=current.tokens - 1.0))
     current = _with_demand(current, klass, now + to_next + DEMAND_GRACE)
     return Decision(False, to_next, current)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from adapters.channels.http import parse_retry_after
 from adapters.channels.redaction import REDACTED, redact_body, redact_headers
 from adapters.channels.sim_channel import max_in_window
-from domain.channel_push.budget_rules import BucketState, available, drain, take
+from domain.channel_push.budget_rules import DEMAND_GRACE, BucketState, available, drain, take
 from domain.channel_push.policy import (
     PushPolicy,
     backoff_seconds,
@@ -47,15 +47,43 @@ def test_lower_classes_yield_while_a_booking_waits_for_a_token() -> None:
     state = BucketState(tokens=0, refilled_at=T0)
     booking = take(state, now=T0, rps=5, burst=1, klass="booking")
     assert not booking.granted
+    assert booking.wait == timedelta(seconds=0.2)
     # The token arrives at 0.2 s; availability asks first but yields to the waiting booking.
     availability = take(booking.state, now=at(0.2), rps=5, burst=1, klass="availability")
     assert not availability.granted
     assert availability.wait > timedelta(0)
     served = take(availability.state, now=at(0.2), rps=5, burst=1, klass="booking")
     assert served.granted
-    assert served.state.booking_demand_until is None
-    after = take(served.state, now=at(0.4), rps=5, burst=1, klass="availability")
+    # The mark lapses a grace after the booking's token was due; then availability goes.
+    lapse = (T0 + booking.wait + DEMAND_GRACE - T0).total_seconds()
+    assert not take(
+        served.state, now=at(lapse - 0.01), rps=5, burst=1, klass="availability"
+    ).granted
+    after = take(served.state, now=at(lapse + 0.01), rps=5, burst=1, klass="availability")
     assert after.granted
+
+
+def test_serving_one_waiting_booking_keeps_the_next_token_for_another() -> None:
+    empty = BucketState(tokens=0, refilled_at=T0)
+    first = take(empty, now=T0, rps=5, burst=1, klass="booking")
+    second = take(first.state, now=at(0.01), rps=5, burst=1, klass="booking")
+    assert not first.granted and not second.granted
+    served = take(second.state, now=at(0.2), rps=5, burst=1, klass="booking")
+    assert served.granted
+    # The backlog asks at the next token's time, before the second booking comes back.
+    backlog = take(served.state, now=at(0.4), rps=5, burst=1, klass="availability")
+    assert not backlog.granted
+    assert take(backlog.state, now=at(0.4), rps=5, burst=1, klass="booking").granted
+
+
+def test_tokens_accrue_while_lower_classes_yield_so_none_are_lost_to_a_short_wait() -> None:
+    waiting = take(BucketState(tokens=0, refilled_at=T0), now=T0, rps=10, burst=10, klass="booking")
+    served = take(waiting.state, now=at(0.1), rps=10, burst=10, klass="booking")
+    assert served.granted
+    lapse = 0.1 + DEMAND_GRACE.total_seconds() + 0.01
+    assert available(served.state, now=at(lapse), rps=10, burst=10, klass="availability") == int(
+        (lapse - 0.1) * 10
+    )
 
 
 def test_content_yields_to_waiting_availability_but_availability_never_yields_to_content() -> None:

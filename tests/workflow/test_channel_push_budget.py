@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from adapters.channels.sim_channel import max_in_window
-from domain.channel_push import starts
-from domain.channel_push.models import ChannelAvailabilityPushIntent
+from domain.channel_push import budget, starts
+from domain.channel_push.models import ChannelAvailabilityPushIntent, ChannelRateBucket
 from domain.channel_push.subscribers import channel_push_subscribers
 from domain.db import unit_of_work
 from domain.distribution.models import ChannelBookingLink
@@ -212,3 +212,51 @@ async def test_a_backlog_drains_at_the_budget_rate_in_a_few_activities_not_one_p
     # token wait inside the drain keeps that to a few drain runs; a workflow round trip
     # per token would be about 30.
     assert len(drains) <= 4, len(drains)
+
+
+async def test_a_booking_denied_a_token_waits_for_it_inside_one_attempt_not_on_a_timer(
+    session_factory: async_sessionmaker[AsyncSession],
+    temporal_client: Client,
+    task_queue: str,
+) -> None:
+    product, option = await product_with_option(session_factory)
+    departure = await slot(session_factory, option)
+    async with sim_channel() as sim:
+        # One token per 1.5 s, and the backlog has just taken it: the booking is denied.
+        channel = await connected_channel(session_factory, sim.url, rate_rps=1 / 1.5, rate_burst=1)
+        async with unit_of_work(session_factory) as session:
+            await make_mapping(session, channel, product.id)
+            assert (await budget.take_token(session, channel.id, "availability")).granted
+        dispatcher = IntentDispatcher(session_factory, TemporalClientProvider.of(temporal_client))
+        relay = OutboxRelay(
+            session_factory,
+            channel_push_subscribers(task_queue, FAST),
+            after_commit=dispatcher.dispatch,
+        )
+        async with build_worker(temporal_client, session_factory, task_queue=task_queue):
+            booking = await book(session_factory, spec_for(departure, status="confirmed"))
+
+            async def landed() -> bool:
+                return len(sim.state.bookings) == 1
+
+            await until(relay, landed)
+            handle = temporal_client.get_workflow_handle(
+                starts.booking_workflow_id("push", booking.id, channel.id)
+            )
+            await handle.result()
+            history = await handle.fetch_history()
+    attempts = [
+        e
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name
+        == "channel_push.attempt_link"
+    ]
+    timers = [e for e in history.events if e.HasField("timer_started_event_attributes")]
+    async with session_factory() as session:
+        bucket = await session.scalar(
+            select(ChannelRateBucket).where(ChannelRateBucket.channel_id == channel.id)
+        )
+    assert bucket is not None and bucket.granted == 2  # the backlog's token, then the booking's
+    assert bucket.booking_demand_until is not None  # it was denied first and marked its demand
+    assert (len(attempts), timers) == (1, [])
