@@ -127,8 +127,8 @@ def build_worker(
 ) -> Worker:
     """A worker on `task_queue` with all of tourflow's workflows and activities registered.
 
-    Eager activity execution is disabled: it would bypass the server-side per-channel
-    rate limits that channel pushes rely on.
+    Eager activity execution is disabled: activities are dispatched through the task
+    queue only, the same way in every worker process.
     """
     dispatcher = IntentDispatcher(factory, TemporalClientProvider.of(client))
     return Worker(

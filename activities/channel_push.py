@@ -1,13 +1,17 @@
 """Activities of the channel push workflows; each call owns its transactions.
 
-A denied token comes back as a wait and the workflow sleeps on a durable timer, so no
-worker slot is held while waiting; the one exception is the drain, which sleeps out
-short token waits (at most `queue_push.MAX_INLINE_WAIT`) inside its bounded run so a
-backlog drains at the budget's rate instead of one workflow round trip per token.
+Long token waits (a 429's Retry-After) come back as a wait and the workflow sleeps on a
+durable timer, holding no worker slot. Short ones are slept inside the activity: the
+drain sleeps them (at most `queue_push.MAX_INLINE_WAIT`) so a backlog drains at the
+budget's rate instead of one workflow round trip per token; a booking attempt sleeps
+them (at most `booking_push.MAX_INLINE_WAIT`) so it is back when its token is due,
+which a timer (fired on whole seconds) is not. At most `INLINE_TOKEN_WAITERS` booking
+attempts per worker process sleep at once; the rest wait on timers.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -18,6 +22,8 @@ from temporalio import activity
 from adapters.channels.registry import AdapterRegistry
 from domain.channel_push import booking_push, queue_push
 from domain.channel_push.policy import PushPolicy
+
+INLINE_TOKEN_WAITERS = 16
 
 
 class LinksInput(BaseModel):
@@ -81,10 +87,16 @@ class ChannelPushActivities:
     """Channel push I/O: the database and the channel adapters."""
 
     def __init__(
-        self, factory: async_sessionmaker[AsyncSession], registry: AdapterRegistry | None = None
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        registry: AdapterRegistry | None = None,
+        *,
+        inline_waiters: int = INLINE_TOKEN_WAITERS,
     ) -> None:
         self._factory = factory
         self._registry = registry or AdapterRegistry()
+        # Booking attempts sleeping out a short token wait at once, in this process.
+        self._inline_waits = asyncio.Semaphore(inline_waiters)
 
     @activity.defn(name="channel_push.links")
     async def links(self, params: LinksInput) -> LinksResult:
@@ -98,7 +110,11 @@ class ChannelPushActivities:
     async def attempt_link(self, params: LinkAttemptInput) -> LinkAttemptResult:
         """One push / cancel / compensation attempt on one link."""
         result = await booking_push.attempt_link(
-            self._factory, self._registry, params.link_id, params.action
+            self._factory,
+            self._registry,
+            params.link_id,
+            params.action,
+            inline_slots=self._inline_waits,
         )
         return LinkAttemptResult(
             kind=result.kind,

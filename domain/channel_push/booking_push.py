@@ -209,8 +209,13 @@ async def attempt_link(
     action: LinkAction,
     *,
     max_inline_wait: float = MAX_INLINE_WAIT,
+    inline_slots: asyncio.Semaphore | None = None,
 ) -> LinkAttempt:
-    """One attempt of `action` on the link (see the module docstring)."""
+    """One attempt of `action` on the link (see the module docstring).
+
+    `inline_slots` bounds how many attempts of this process sleep out a token wait at
+    once (each holds a worker's activity slot); past it, the wait goes to the workflow.
+    """
     waited = 0.0
     while True:
         async with unit_of_work(factory) as session:
@@ -225,8 +230,14 @@ async def attempt_link(
                 break
         if early.status != BUDGET or waited + early.wait_seconds > max_inline_wait:
             return early
+        if inline_slots is not None and inline_slots.locked():
+            return early
         # The bucket marked this booking's demand: lower classes yield until it is back.
-        await asyncio.sleep(early.wait_seconds)
+        if inline_slots is None:
+            await asyncio.sleep(early.wait_seconds)
+        else:
+            async with inline_slots:
+                await asyncio.sleep(early.wait_seconds)
         waited += early.wait_seconds
     adapter = registry.for_connection(conn)
     if action == "push":

@@ -10,10 +10,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
+from temporalio.worker import Worker
 
+from activities.channel_push import INLINE_TOKEN_WAITERS, ChannelPushActivities
 from adapters.channels.sim_channel import max_in_window
 from domain.channel_push import budget, starts
 from domain.channel_push.models import ChannelAvailabilityPushIntent, ChannelRateBucket
@@ -36,6 +39,7 @@ from tests.support.distribution import make_mapping
 from tourflow.embedded import free_port
 from tourflow.temporal import TemporalClientProvider
 from worker import build_worker
+from workflows.channel_booking_push import ChannelBookingPushWorkflow
 
 
 async def until(
@@ -214,10 +218,12 @@ async def test_a_backlog_drains_at_the_budget_rate_in_a_few_activities_not_one_p
     assert len(drains) <= 4, len(drains)
 
 
-async def test_a_booking_denied_a_token_waits_for_it_inside_one_attempt_not_on_a_timer(
+@pytest.mark.parametrize("inline_waiters", [INLINE_TOKEN_WAITERS, 0])
+async def test_a_booking_denied_a_token_waits_for_it_inside_its_attempt_while_slots_last(
     session_factory: async_sessionmaker[AsyncSession],
     temporal_client: Client,
     task_queue: str,
+    inline_waiters: int,
 ) -> None:
     product, option = await product_with_option(session_factory)
     departure = await slot(session_factory, option)
@@ -233,7 +239,13 @@ async def test_a_booking_denied_a_token_waits_for_it_inside_one_attempt_not_on_a
             channel_push_subscribers(task_queue, FAST),
             after_commit=dispatcher.dispatch,
         )
-        async with build_worker(temporal_client, session_factory, task_queue=task_queue):
+        worker = Worker(
+            temporal_client,
+            task_queue=task_queue,
+            workflows=[ChannelBookingPushWorkflow],
+            activities=ChannelPushActivities(session_factory, inline_waiters=inline_waiters).all(),
+        )
+        async with worker:
             booking = await book(session_factory, spec_for(departure, status="confirmed"))
 
             async def landed() -> bool:
@@ -259,4 +271,9 @@ async def test_a_booking_denied_a_token_waits_for_it_inside_one_attempt_not_on_a
         )
     assert bucket is not None and bucket.granted == 2  # the backlog's token, then the booking's
     assert bucket.booking_demand_until is not None  # it was denied first and marked its demand
-    assert (len(attempts), timers) == (1, [])
+    if inline_waiters:
+        # Slept in the attempt and retaken when due: one attempt, no timer.
+        assert (len(attempts), len(timers)) == (1, 0)
+    else:
+        # No slot to sleep in: the wait went back to the workflow as a durable timer.
+        assert len(attempts) >= 2 and len(timers) >= 1
