@@ -2,7 +2,8 @@
 
 - `TOURFLOW_TEST_DATABASE_URL` / `TOURFLOW_TEST_TEMPORAL_ADDRESS` point the suite at real
   servers instead (the database user needs CREATEDB).
-- Each test gets its own database cloned from a migrated template, and its own task queue.
+- Each test gets its own database cloned from a migrated template (ahead of time, by a
+  background thread: tests/support/clones.py), and its own task queue.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.db import make_engine, make_session_factory
+from tests.support.clones import ClonePool
 from tourflow import migrate
 from tourflow.embedded import EmbeddedPostgres, TemporalDevServer, find_binary, free_port
 from tourflow.settings import Settings
@@ -77,15 +79,20 @@ def template_database(pg_admin_url: str) -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def clone_pool(pg_admin_url: str, template_database: str) -> Iterator[ClonePool]:
+    """Clones of the template, made and dropped by a background thread."""
+    pool = ClonePool(lambda: _admin(pg_admin_url), template_database)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def database_url(pg_admin_url: str, template_database: str) -> Iterator[str]:
-    """A fresh, migrated database for this test only."""
-    name = f"tf_test_{uuid.uuid4().hex[:12]}"
-    with _admin(pg_admin_url) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+def database_url(pg_admin_url: str, clone_pool: ClonePool) -> Iterator[str]:
+    """A fresh, migrated database for this test only (dropped after it)."""
+    name = clone_pool.take()
     yield _with_db(pg_admin_url, name)
-    with _admin(pg_admin_url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    clone_pool.give_back(name)
 
 
 @pytest.fixture
