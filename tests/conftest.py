@@ -62,6 +62,11 @@ def pg_admin_url() -> Iterator[str]:
     root = Path(tempfile.mkdtemp(prefix="tourflow-test-pg-"))
     server = EmbeddedPostgres(root / "pgdata")
     server.start()
+    with _admin(server.admin_url()) as conn:
+        # A throwaway cluster: no crash durability needed, so no waiting on fsync.
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            conn.execute(f"ALTER SYSTEM SET {setting} = off")
+        conn.execute("SELECT pg_reload_conf()")
     yield server.admin_url()
     server.stop(force=True)
     shutil.rmtree(root, ignore_errors=True)
