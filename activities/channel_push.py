@@ -22,6 +22,7 @@ from temporalio import activity
 from adapters.channels.registry import AdapterRegistry
 from domain.channel_push import booking_push, queue_push
 from domain.channel_push.policy import PushPolicy
+from tourflow.observability.metrics import observe_push_lag
 
 INLINE_TOKEN_WAITERS = 16
 
@@ -115,6 +116,7 @@ class ChannelPushActivities:
             params.link_id,
             params.action,
             inline_slots=self._inline_waits,
+            on_lag=observe_push_lag,
         )
         return LinkAttemptResult(
             kind=result.kind,
@@ -138,6 +140,7 @@ class ChannelPushActivities:
             params.channel_id,
             params.policy,
             max_items=params.max_items,
+            on_lag=observe_push_lag,
         )
         return DrainOutput(
             pushed=result.pushed,

@@ -26,7 +26,7 @@ from adapters.channels.registry import AdapterRegistry, ConnectionInfo
 from domain.availability.models import AvailabilitySlot
 from domain.bookings.models import Booking, BookingItem, BookingTraveller
 from domain.channel_push import budget, connections
-from domain.channel_push.deliveries import log_delivery
+from domain.channel_push.deliveries import LagObserver, log_delivery
 from domain.channel_push.policy import ABANDONED_EVENT, payload_hash
 from domain.db import unit_of_work
 from domain.distribution.models import ChannelBookingLink, ChannelContract, ChannelProductMapping
@@ -52,6 +52,7 @@ class LinkAttempt:
     wait_seconds: float = 0.0
     error: str | None = None
     status: str | None = None
+    lag_ms: int | None = None  # a landed push: from the booking link's creation
 
 
 async def _lock_link(session: AsyncSession, link_id: str) -> ChannelBookingLink | None:
@@ -210,6 +211,7 @@ async def attempt_link(
     *,
     max_inline_wait: float = MAX_INLINE_WAIT,
     inline_slots: asyncio.Semaphore | None = None,
+    on_lag: LagObserver | None = None,
 ) -> LinkAttempt:
     """One attempt of `action` on the link (see the module docstring).
 
@@ -246,7 +248,10 @@ async def attempt_link(
     else:
         assert external_id is not None
         outcome = await adapter.cancel_booking(external_id)
-    return await _record(factory, link_id, channel_id, conn.id, action, outcome, created_at)
+    result = await _record(factory, link_id, channel_id, conn.id, action, outcome, created_at)
+    if on_lag is not None and result.lag_ms is not None:
+        on_lag(channel_id, "booking", result.lag_ms / 1000)
+    return result
 
 
 async def _record(
@@ -288,7 +293,9 @@ async def _record(
                 link.external_status = "cancelled"
                 if action == "compensate":
                     link.push_status = "compensated"
-            return LinkAttempt("ok", status=link.push_status)
+            return LinkAttempt(
+                "ok", status=link.push_status, lag_ms=lag_ms if action == "push" else None
+            )
         link.last_error = outcome.error
         if action == "push":
             link.push_status = "failed"

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.channels.base import Exchange
 from adapters.channels.redaction import redact_body, redact_headers
 from domain.channel_push.models import ChannelDelivery
+
+# Told (channel_id, flow, seconds) after a successful push's record commits: how long the
+# change took to reach the channel (the worker feeds its push-lag histogram with it).
+LagObserver = Callable[[str, str, float], None]
 
 
 def log_delivery(

@@ -29,7 +29,7 @@ from domain.availability.models import AvailabilitySlot
 from domain.catalog.models import OptionUnit, Product, ProductOption
 from domain.channel_push import budget, connections, queue
 from domain.channel_push.booking_push import raise_abandoned
-from domain.channel_push.deliveries import log_delivery
+from domain.channel_push.deliveries import LagObserver, log_delivery
 from domain.channel_push.models import ChannelAvailabilityPushIntent, ChannelContentPushIntent
 from domain.channel_push.policy import (
     UNLIMITED_AVAILABLE,
@@ -239,14 +239,15 @@ async def _record(
     prepared: Prepared,
     outcome: PushOutcome,
     policy: PushPolicy,
-) -> float:
-    """Apply the outcome; returns seconds to wait (a 429), else 0."""
+) -> tuple[float, int | None]:
+    """Apply the outcome: (seconds to wait (a 429) else 0, the lag of a landed push)."""
     intent_id, seq, push, conn = prepared
     row = await queue.lock(session, flow, intent_id)
     now = await budget.db_now(session)
     if outcome.kind != "rate_limited":
         row.attempts += 1
     ok = outcome.kind == "ok"
+    lag_ms = int((now - row.requested_at).total_seconds() * 1000) if ok else None
     log_delivery(
         session,
         channel_id=channel_id,
@@ -256,7 +257,7 @@ async def _record(
         attempt=row.attempts,
         exchange=outcome.exchange,
         outcome=outcome.kind,
-        lag_ms=int((now - row.requested_at).total_seconds() * 1000) if ok else None,
+        lag_ms=lag_ms,
     )
     row.claimed_at = None
     if ok:
@@ -270,21 +271,21 @@ async def _record(
             row.next_attempt_at = now
         else:
             row.push_status, row.attempts = "ok", 0
-        return 0.0
+        return 0.0, lag_ms
     row.last_error = outcome.error
     if outcome.kind == "rate_limited":
         row.push_status = "pending"
         until = await budget.drain_for_retry_after(session, channel_id, outcome.retry_after)
-        return max((until - now).total_seconds(), 0.0)
+        return max((until - now).total_seconds(), 0.0), None
     if outcome.kind == "rejected" or exhausted(policy, row.attempts):
         row.push_status = "abandoned"
         raise_abandoned(
             session, channel_id=channel_id, flow=flow, subject_id=intent_id, error=outcome.error
         )
-        return 0.0
+        return 0.0, None
     row.push_status = "failed"
     row.next_attempt_at = now + timedelta(seconds=backoff_seconds(policy, row.attempts))
-    return 0.0
+    return 0.0, None
 
 
 async def _push_one(
@@ -294,6 +295,7 @@ async def _push_one(
     channel_id: str,
     prepared: Prepared,
     policy: PushPolicy,
+    on_lag: LagObserver | None,
 ) -> float:
     adapter = registry.for_connection(prepared[3])
     push = prepared[2]
@@ -302,7 +304,10 @@ async def _push_one(
     else:
         outcome = await adapter.push_content(push)
     async with unit_of_work(factory) as session:
-        return await _record(session, flow, channel_id, prepared, outcome, policy)
+        wait, lag_ms = await _record(session, flow, channel_id, prepared, outcome, policy)
+    if on_lag is not None and lag_ms is not None:
+        on_lag(channel_id, flow, lag_ms / 1000)
+    return wait
 
 
 async def drain(
@@ -316,12 +321,14 @@ async def drain(
     max_seconds: float = 10.0,
     batch: int = 10,
     max_inline_wait: float = MAX_INLINE_WAIT,
+    on_lag: LagObserver | None = None,
 ) -> DrainResult:
     """Push due intents until nothing is due, a long wait is needed, or the run is done.
 
     Each round claims up to `batch` intents and as many tokens as the budget has, then
     pushes those concurrently (different slots: their order does not matter; one slot is
     never in flight twice). A denial up to `max_inline_wait` seconds is slept here.
+    `on_lag` hears each landed push's lag once its record is committed.
     """
     started = clock.monotonic()
     pushed = skipped = 0
@@ -338,7 +345,7 @@ async def drain(
                 await asyncio.sleep(wait)
             continue
         waits = await asyncio.gather(
-            *(_push_one(factory, registry, flow, channel_id, p, policy) for p in claims)
+            *(_push_one(factory, registry, flow, channel_id, p, policy, on_lag) for p in claims)
         )
         pushed += len(claims)
         if max(waits) > 0:

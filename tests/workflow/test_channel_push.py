@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -101,6 +102,18 @@ async def patient(session_factory, temporal_client, task_queue) -> AsyncIterator
         yield h
 
 
+def lag_observed(channel_id: str, kind: str, count: int) -> Callable[[], Awaitable[bool]]:
+    """Whether the push-lag histogram holds exactly `count` observations of the channel."""
+
+    async def check() -> bool:
+        labels = {"channel_id": channel_id, "kind": kind}
+        got = REGISTRY.get_sample_value("tourflow_channel_push_lag_seconds_count", labels)
+        assert (got or 0) <= count
+        return got == count
+
+    return check
+
+
 async def test_confirm_reaches_the_channel_once_and_cancel_shows_it_cancelled(
     push: Harness,
 ) -> None:
@@ -115,6 +128,7 @@ async def test_confirm_reaches_the_channel_once_and_cancel_shows_it_cancelled(
         return [link.push_status for link in await push.links(booking.id)] == ["ok"]
 
     await push.until(landed)
+    await push.until(lag_observed(channel.id, "booking", 1))
     [link] = await push.links(booking.id)
     [upstream] = push.sim.state.bookings.values()
     assert upstream["idempotency_key"] == link.idempotency_key
@@ -142,6 +156,7 @@ async def test_confirm_reaches_the_channel_once_and_cancel_shows_it_cancelled(
         return row.push_status == "ok" and row.attempts == 2
 
     await push.until(repushed)
+    await push.until(lag_observed(channel.id, "booking", 2))
     assert len(push.sim.state.bookings) == 1
 
     async with unit_of_work(push.factory) as session:
@@ -277,6 +292,8 @@ async def test_availability_lands_latest_first_never_stale_and_a_closed_slot_as_
     assert push.sim.state.availability[departure.id]["available"] == 0
     seqs = [h["seq"] for h in push.sim.state.availability_history]
     assert seqs == sorted(seqs)
+    # Every landed push fed the worker's lag histogram, under its flow.
+    await push.until(lag_observed(channel.id, "availability", len(seqs)))
 
     async def product_changed() -> None:
         async with unit_of_work(push.factory) as session:
@@ -308,6 +325,7 @@ async def test_availability_lands_latest_first_never_stale_and_a_closed_slot_as_
     await product_changed()
     await push.until(await content_settled(3))
     assert len(push.sim.requests("/v1/content")) == 2
+    await push.until(lag_observed(channel.id, "content", 2))
     assert push.sim.state.content["ext-p"]["content"]["name"] == "New"
     async with push.factory() as session:
         intent = await session.scalar(select(ChannelContentPushIntent))

@@ -8,7 +8,7 @@ Series (all in the default registry, so process metrics come along):
   continued_as_new, task_failed (a bug: Temporal retries the workflow task).
 - `tourflow_activity_outcomes_total{activity_type,outcome}`: completed, failed, cancelled.
 - `tourflow_channel_push_lag_seconds{channel_id,kind}`: from the change to the channel's
-  acknowledgement; call `observe_push_lag`.
+  acknowledgement, observed by the channel push activities (`observe_push_lag`).
 - `tourflow_channel_rate_tokens{channel_id}`: tokens in a channel's shared rate bucket
   (`channel_rate_buckets`, read when scraped; `set_rate_tokens` for other budgets).
 - `tourflow_channel_push_last_lag_seconds{channel_id}`: lag of the channel's most recent
@@ -79,8 +79,10 @@ INTENT_OLDEST = Gauge(
 )
 
 
-def observe_push_lag(channel_id: str, seconds: float, *, kind: str = "booking") -> None:
-    """Record how long a change took to reach a channel (kind: booking, availability, content)."""
+def observe_push_lag(channel_id: str, kind: str, seconds: float) -> None:
+    """Record how long a change took to reach a channel (kind: booking, availability, content).
+
+    The channel push activities call it for every landed push (a `LagObserver`)."""
     PUSH_LAG.labels(channel_id=channel_id, kind=kind).observe(max(seconds, 0.0))
 
 
