@@ -36,7 +36,7 @@ LinkAction = Literal["push", "cancel", "compensate"]
 ResultKind = Literal["ok", "retry", "wait", "rejected", "skip"]
 # The `status` of a `wait` while the channel is paused, archived or unconnected.
 HELD = "held"
-# The `status` of a `wait` for a rate token (or for an upstream 429's Retry-After).
+# The `status` of a `wait` for a rate token.
 BUDGET = "budget"
 # Token waits up to this long in all are slept inside one attempt (see the docstring).
 MAX_INLINE_WAIT = 2.0
@@ -46,7 +46,7 @@ MAX_INLINE_WAIT = 2.0
 class LinkAttempt:
     """What happened: `wait` (no token / 429 / link busy / channel held) never counts as
     an attempt; a held channel's wait has status `held` and the workflow backs off; a
-    token wait has status `budget` (returned only when longer than the inline wait)."""
+    token wait has status `budget` (returned when it is not slept inline)."""
 
     kind: ResultKind
     wait_seconds: float = 0.0
@@ -218,6 +218,7 @@ async def attempt_link(
     `inline_slots` bounds how many attempts of this process sleep out a token wait at
     once (each holds a worker's activity slot); past it, the wait goes to the workflow.
     """
+    slots = inline_slots if inline_slots is not None else asyncio.Semaphore(1)
     waited = 0.0
     while True:
         async with unit_of_work(factory) as session:
@@ -232,14 +233,10 @@ async def attempt_link(
                 break
         if early.status != BUDGET or waited + early.wait_seconds > max_inline_wait:
             return early
-        if inline_slots is not None and inline_slots.locked():
+        if slots.locked():
             return early
-        # The bucket marked this booking's demand: lower classes yield until it is back.
-        if inline_slots is None:
+        async with slots:  # the bucket marked our demand: lower classes yield meanwhile
             await asyncio.sleep(early.wait_seconds)
-        else:
-            async with inline_slots:
-                await asyncio.sleep(early.wait_seconds)
         waited += early.wait_seconds
     adapter = registry.for_connection(conn)
     if action == "push":
